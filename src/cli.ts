@@ -1,0 +1,70 @@
+import { parseArgs } from 'node:util';
+import { ConfigurationError } from './errors.ts';
+import { startGateway, type GatewayOptions } from './gateway.ts';
+
+/**
+ * `interchange <command>`. `start` serves the gateway; with no URL configured for a connector
+ * (outside production) it starts that connector's demo simulator in-process.
+ */
+
+const EXAMPLE_QUERY = `{
+  customers(first: 1) {
+    nodes { email firstName orders { name total { amount currency } invoice { status } } reservations { checkIn status } posChecks { total { amount currency } } }
+  }
+}`;
+
+async function demoStarter(): Promise<GatewayOptions['demo']> {
+  const { startSimulator, DEFAULT_PORTS } = await import('../demo/index.ts');
+  return async (name) => {
+    if (!(name in DEFAULT_PORTS)) return undefined;
+    const sim = name as keyof typeof DEFAULT_PORTS;
+    try {
+      return await startSimulator(sim, { port: DEFAULT_PORTS[sim] });
+    } catch {
+      // The default port is taken (a standalone `npm run demo:systems`, say): any free port will do.
+      return startSimulator(sim, { port: 0 });
+    }
+  };
+}
+
+async function start(): Promise<void> {
+  const gateway = await startGateway({ demo: await demoStarter() });
+  const { logger, config } = gateway;
+  const graphqlUrl = `${gateway.url}/graphql`;
+  logger.info({ url: graphqlUrl }, `Interchange is serving ${gateway.connectors.length} connectors at ${graphqlUrl}`);
+  if (config.sandbox) logger.info(`Open ${graphqlUrl} in a browser for Apollo Sandbox, and try:\n${EXAMPLE_QUERY}`);
+  let stopping = false;
+  const shutdown = (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    logger.info({ signal }, 'draining connections and stopping');
+    gateway.stop().then(
+      () => process.exit(0),
+      () => process.exit(1),
+    );
+  };
+  process.on('SIGTERM', () => shutdown('SIGTERM'));
+  process.on('SIGINT', () => shutdown('SIGINT'));
+}
+
+const commands: Record<string, () => Promise<void>> = { start };
+
+async function main(): Promise<void> {
+  const { positionals } = parseArgs({ allowPositionals: true, strict: false });
+  const name = positionals[0] ?? 'start';
+  const command = commands[name];
+  if (!command) {
+    process.stderr.write(`Unknown command "${name}". Commands: ${Object.keys(commands).join(', ')}\n`);
+    process.exit(2);
+  }
+  await command();
+}
+
+main().catch((error: unknown) => {
+  if (error instanceof ConfigurationError) {
+    process.stderr.write(`Interchange cannot start:\n${error.message}\n`);
+    process.exit(1);
+  }
+  process.stderr.write(`${error instanceof Error ? error.stack : String(error)}\n`);
+  process.exit(1);
+});

@@ -1,0 +1,171 @@
+import { InterchangeError } from '../errors.ts';
+import type { UpstreamRequest } from '../http/types.ts';
+import type { Args, PaginationDefinition } from './define.ts';
+import type { NormalizedEndpoint } from './normalize.ts';
+import { buildPath, setPath } from './request.ts';
+
+/**
+ * The four upstream pagination styles behind one client-facing shape (Relay connections).
+ *
+ * A client cursor is opaque: base64url of a position `{ c, s, z }` — the upstream position of a
+ * page (cursor string, page number, offset, or the query string of a `Link: rel="next"` URL),
+ * how many of that page's records were already seen, and the page size it was read with (page
+ * numbers shift when the size changes). Link cursors keep only the query string, and the path is
+ * always the endpoint's own: a forged cursor can never point a call elsewhere.
+ */
+
+export interface PageRequest {
+  first: number;
+  after?: string | null | undefined;
+}
+
+export interface Page {
+  items: unknown[];
+  /** The cursor after each item. */
+  cursors: string[];
+  endCursor: string | null;
+  hasNextPage: boolean;
+}
+
+interface Position {
+  c?: string | number;
+  s?: number;
+  z?: number;
+}
+
+const DEFAULT_MAX_PAGE = 100;
+
+export function encodeCursor(position: Position): string {
+  return Buffer.from(JSON.stringify(position)).toString('base64url');
+}
+
+export function decodeCursor(cursor: string): Position {
+  try {
+    const position = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as Position;
+    const valid =
+      position !== null &&
+      typeof position === 'object' &&
+      (position.c === undefined || typeof position.c === 'string' || typeof position.c === 'number') &&
+      (position.s === undefined || Number.isInteger(position.s)) &&
+      (position.z === undefined || Number.isInteger(position.z));
+    if (valid) return position;
+  } catch {
+    // fall through to the client-facing error
+  }
+  throw new InterchangeError('BAD_USER_INPUT', `"${cursor.slice(0, 40)}" is not a cursor this API issued`);
+}
+
+/** The upstream request for one page, and where in it the client's page starts. */
+export function pageRequest(endpoint: NormalizedEndpoint, args: Args, page: PageRequest): { request: UpstreamRequest; position: Position; size: number } {
+  const style = endpoint.pagination!;
+  const max = style.maxPageSize ?? DEFAULT_MAX_PAGE;
+  if (!Number.isInteger(page.first) || page.first < 0) throw new InterchangeError('BAD_USER_INPUT', `"first" must be a non-negative integer, got ${page.first}`);
+  const position = page.after ? decodeCursor(page.after) : {};
+  const size = Math.min(max, Math.max(1, position.s ? position.z ?? page.first : page.first));
+  const site = { connector: endpoint.connector, endpoint: endpoint.name };
+  let query = endpoint.query?.(args) ?? {};
+  let body = endpoint.body?.(args);
+  const put = (name: string | undefined, value: unknown, where: 'query' | 'body' = 'query') => {
+    if (!name || value === undefined) return;
+    if (where === 'body') body = setPath({ ...((body as Record<string, unknown> | undefined) ?? {}) }, name, value);
+    else query = { ...query, [name]: value as string | number };
+  };
+  switch (style.style) {
+    case 'cursor':
+      put(style.sizeParam, size, style.in);
+      put(style.cursorParam, position.c, style.in);
+      break;
+    case 'page':
+      put(style.sizeParam, size);
+      put(style.pageParam, position.c ?? style.firstPage ?? 1);
+      break;
+    case 'offset':
+      put(style.sizeParam, size);
+      put(style.offsetParam, position.c ?? 0);
+      break;
+    case 'link':
+      // A next link carries the whole query the backend wants (Shopify allows only limit beside page_info).
+      if (typeof position.c === 'string') query = Object.fromEntries(new URLSearchParams(position.c));
+      put(style.sizeParam, size);
+      break;
+    default:
+      return assertNever(style);
+  }
+  const request: UpstreamRequest = {
+    endpoint: endpoint.name,
+    method: endpoint.method,
+    path: buildPath(endpoint.path, args, site),
+    query,
+    headers: endpoint.headers?.(args),
+    body,
+    idempotent: endpoint.idempotent,
+  };
+  return { request, position, size };
+}
+
+/** The upstream position after a page answer, or undefined on the last page. */
+function nextPosition(style: PaginationDefinition, raw: unknown, link: unknown, current: Position, count: number, size: number): string | number | undefined {
+  switch (style.style) {
+    case 'cursor':
+      return style.next(raw) ?? undefined;
+    case 'page':
+      return count >= size ? Number(current.c ?? style.firstPage ?? 1) + 1 : undefined;
+    case 'offset':
+      return count >= size ? Number(current.c ?? 0) + size : undefined;
+    case 'link':
+      return nextLinkQuery(link);
+    default:
+      return assertNever(style);
+  }
+}
+
+/** The query string of the `rel="next"` target in an RFC 8288 Link header. */
+export function nextLinkQuery(header: unknown): string | undefined {
+  const text = Array.isArray(header) ? header.join(',') : typeof header === 'string' ? header : '';
+  for (const part of text.split(/,(?=\s*<)/)) {
+    const match = /<([^>]*)>\s*;(.*)$/.exec(part.trim());
+    if (match && /\brel\s*=\s*"?next"?/i.test(match[2]!)) {
+      const target = match[1]!;
+      const q = target.indexOf('?');
+      return q === -1 ? '' : target.slice(q + 1);
+    }
+  }
+  return undefined;
+}
+
+/**
+ * Reads one page answer: the records (mapped), the client cursors, and whether more exist.
+ * `mapItem` validates and maps one raw record.
+ */
+export function readPage(
+  endpoint: NormalizedEndpoint,
+  answer: { body: unknown; link: unknown },
+  position: Position,
+  size: number,
+  first: number,
+  mapItem: (raw: unknown) => unknown,
+): Page {
+  const style = endpoint.pagination!;
+  const raw = style.items(answer.body);
+  if (!Array.isArray(raw)) throw new InterchangeError('INTERNAL_SERVER_ERROR', 'page items are not a list');
+  const skip = position.s ?? 0;
+  const taken = raw.slice(skip, skip + first);
+  const items = taken.map(mapItem);
+  const next = nextPosition(style, answer.body, answer.link, position, raw.length, size);
+  const cursors = taken.map((_, i) => encodeCursor({ c: position.c, s: skip + i + 1, z: size }));
+  const restOfPage = skip + taken.length < raw.length;
+  const endCursor = restOfPage
+    ? cursors.at(-1) ?? page0(position, size)
+    : next === undefined
+      ? cursors.at(-1) ?? null
+      : encodeCursor({ c: next });
+  return { items, cursors, endCursor, hasNextPage: restOfPage || next !== undefined };
+}
+
+function page0(position: Position, size: number): string {
+  return encodeCursor({ c: position.c, s: position.s ?? 0, z: size });
+}
+
+export function assertNever(value: never): never {
+  throw new Error(`unhandled case ${JSON.stringify(value)}`);
+}

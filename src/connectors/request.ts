@@ -1,0 +1,82 @@
+import { InterchangeError } from '../errors.ts';
+import type { UpstreamRequest } from '../http/types.ts';
+import type { Args, QueryParams } from './define.ts';
+import type { NormalizedEndpoint } from './normalize.ts';
+
+/**
+ * Turning an endpoint declaration plus arguments into one upstream request, and the key that
+ * identifies that request for the cache and for in-flight de-duplication.
+ */
+
+/**
+ * One path segment from an argument value. `encodeURIComponent` leaves `.` alone, so a value of
+ * `.` or `..` would still be a dot-segment that a server normalises into the parent path; those
+ * are encoded too. Whatever the value, it stays inside its own segment.
+ */
+export function encodeSegment(value: unknown): string {
+  const text = String(value);
+  if (text === '.' || text === '..') return text.replace(/\./g, '%2E');
+  return encodeURIComponent(text);
+}
+
+export function buildPath(template: string, args: Args, site: { connector: string; endpoint: string }): string {
+  return template.replace(/\{([A-Za-z_][A-Za-z0-9_]*)\}/g, (_, name: string) => {
+    const value = args[name];
+    if (value === undefined || value === null || value === '') {
+      throw new InterchangeError('BAD_USER_INPUT', `${site.connector}.${site.endpoint} needs a value for "${name}"`);
+    }
+    return encodeSegment(value);
+  });
+}
+
+export function buildRequest(endpoint: NormalizedEndpoint, args: Args, deadline?: number): UpstreamRequest {
+  const site = { connector: endpoint.connector, endpoint: endpoint.name };
+  return {
+    endpoint: endpoint.name,
+    method: endpoint.method,
+    path: buildPath(endpoint.path, args, site),
+    query: endpoint.query?.(args),
+    headers: endpoint.headers?.(args),
+    body: endpoint.body?.(args),
+    idempotent: endpoint.idempotent,
+    deadline,
+  };
+}
+
+/** Query parameters in a fixed order, undefined dropped: the same request always yields the same key. */
+export function canonicalQuery(query: QueryParams | undefined): string {
+  if (!query) return '';
+  const parts: string[] = [];
+  for (const name of Object.keys(query).sort()) {
+    const value = query[name];
+    if (value === undefined || value === null) continue;
+    parts.push(`${encodeURIComponent(name)}=${encodeURIComponent(Array.isArray(value) ? value.join(',') : String(value))}`);
+  }
+  return parts.join('&');
+}
+
+/** Stable JSON: object keys sorted, so `{a,b}` and `{b,a}` key the same. */
+export function stableStringify(value: unknown): string {
+  if (value === null || typeof value !== 'object') return JSON.stringify(value) ?? 'undefined';
+  if (Array.isArray(value)) return `[${value.map(stableStringify).join(',')}]`;
+  const keys = Object.keys(value).filter((k) => (value as Record<string, unknown>)[k] !== undefined).sort();
+  return `{${keys.map((k) => `${JSON.stringify(k)}:${stableStringify((value as Record<string, unknown>)[k])}`).join(',')}}`;
+}
+
+/** The identity of an upstream request: what the backend would see, nothing of the GraphQL query. */
+export function requestKey(connector: string, request: UpstreamRequest): string {
+  const body = request.body === undefined ? '' : stableStringify(request.body);
+  return `${connector} ${request.method} ${request.path}?${canonicalQuery(request.query)} ${body}`;
+}
+
+/** Writes `value` at a dotted path inside a body object (`Limitation.Cursor`), creating objects on the way. */
+export function setPath(target: Record<string, unknown>, path: string, value: unknown): Record<string, unknown> {
+  const keys = path.split('.');
+  let node = target;
+  for (const key of keys.slice(0, -1)) {
+    const next = node[key];
+    node = node[key] = next && typeof next === 'object' ? { ...(next as Record<string, unknown>) } : {};
+  }
+  node[keys.at(-1)!] = value;
+  return target;
+}

@@ -1,0 +1,242 @@
+import type { Keyv } from 'keyv';
+import {
+  InterchangeError,
+  UpstreamBadResponseError,
+  UpstreamError,
+  UpstreamUnavailableError,
+  type UpstreamSite,
+} from '../errors.ts';
+import type { Upstream, UpstreamRequest, UpstreamResponse } from '../http/types.ts';
+import type { Metrics } from '../observability/metrics.ts';
+import type { Args } from './define.ts';
+import type { NormalizedConnector, NormalizedEndpoint } from './normalize.ts';
+import { buildPath, buildRequest, requestKey } from './request.ts';
+import { pageRequest, readPage, type Page, type PageRequest } from './pagination.ts';
+
+/**
+ * The connector runtime: from "call endpoint E with these arguments" to a mapped, validated
+ * record. Below it is `http/` (quota, auth, retry, breaker, timeout); above it are the
+ * per-request loaders. What it guarantees:
+ * - identical reads in flight at the same time, from any request, share one upstream call;
+ * - a cached read is keyed by the upstream request (batch answers are cached per record, under
+ *   the key of the single-record request), never by the GraphQL query;
+ * - an answer that does not match the connector's declared shape is UPSTREAM_BAD_RESPONSE
+ *   naming the field, never silent nulls; a 404 on a read is null.
+ */
+
+export interface CallOptions {
+  /** Epoch ms after which no upstream attempt starts. */
+  deadline?: number;
+}
+
+export interface ConnectorRuntime {
+  readonly connectors: ReadonlyMap<string, NormalizedConnector>;
+  /** `crm.contact` → its endpoint; throws on an unknown reference. */
+  endpoint(reference: string): NormalizedEndpoint;
+  /** One read: a single record (null when the backend has none) or the whole mapped answer. */
+  fetch(endpoint: NormalizedEndpoint, args: Args, options?: CallOptions): Promise<unknown>;
+  /** Many records through the endpoint's batch form; answers align with `keys`, null where missing. */
+  fetchMany(endpoint: NormalizedEndpoint, keys: readonly unknown[], args: Args, options?: CallOptions): Promise<unknown[]>;
+  /** One page of a paginated endpoint. */
+  fetchPage(endpoint: NormalizedEndpoint, args: Args, page: PageRequest, options?: CallOptions): Promise<Page>;
+  close(): Promise<void>;
+}
+
+interface Entry {
+  v: unknown;
+}
+
+export function createConnectorRuntime(deps: {
+  connectors: readonly NormalizedConnector[];
+  upstreams: ReadonlyMap<string, Upstream>;
+  cache: Keyv;
+  metrics: Metrics;
+}): ConnectorRuntime {
+  const connectors = new Map(deps.connectors.map((c) => [c.name, c]));
+  const inflight = new Map<string, Promise<unknown>>();
+  const { cache, metrics } = deps;
+
+  function upstreamOf(endpoint: NormalizedEndpoint): Upstream {
+    const upstream = deps.upstreams.get(endpoint.connector);
+    if (!upstream) throw new InterchangeError('INTERNAL_SERVER_ERROR', `no upstream for connector ${endpoint.connector}`);
+    return upstream;
+  }
+
+  async function send(endpoint: NormalizedEndpoint, request: UpstreamRequest): Promise<UpstreamResponse> {
+    const response = await upstreamOf(endpoint).request(request);
+    if (response.status >= 200 && response.status < 300) return response;
+    if (response.status === 404) return response;
+    throw errorForStatus(siteOf(endpoint), response.status);
+  }
+
+  /** Shares one producer among concurrent callers of the same key, and caches its result for the TTL. */
+  async function cached(endpoint: NormalizedEndpoint, key: string, produce: () => Promise<unknown>): Promise<unknown> {
+    const ttl = endpoint.cacheTtlSeconds;
+    if (ttl > 0) {
+      const hit = (await cache.get<Entry>(key)) as Entry | undefined;
+      metrics.cacheRequests.inc({ connector: endpoint.connector, endpoint: endpoint.name, result: hit ? 'hit' : 'miss' });
+      if (hit) return hit.v;
+    }
+    const pending = inflight.get(key);
+    if (pending) return pending;
+    const produced = produce().then(async (value) => {
+      if (ttl > 0) await cache.set(key, { v: value } satisfies Entry, ttl * 1000);
+      return value;
+    });
+    inflight.set(key, produced);
+    // Remove the in-flight entry however it settles; callers observe `produced` itself.
+    produced.then(
+      () => inflight.delete(key),
+      () => inflight.delete(key),
+    );
+    return produced;
+  }
+
+  function fetch(endpoint: NormalizedEndpoint, args: Args, options: CallOptions = {}): Promise<unknown> {
+    const request = buildRequest(endpoint, args, options.deadline);
+    return cached(endpoint, requestKey(endpoint.connector, request), async () => {
+      const response = await send(endpoint, request);
+      if (response.status === 404) return null;
+      const record = endpoint.unwrap ? safely(endpoint, () => endpoint.unwrap!(response.body)) : response.body;
+      return record == null ? null : mapRecord(endpoint, record, args);
+    });
+  }
+
+  async function fetchMany(endpoint: NormalizedEndpoint, keys: readonly unknown[], args: Args, options: CallOptions = {}): Promise<unknown[]> {
+    const batch = endpoint.batch;
+    if (!batch) return Promise.all(keys.map((key) => fetch(endpoint, { ...args, [endpoint.args[0]?.name ?? 'id']: key }, options)));
+    const itemKeys = keys.map((key) => requestKey(endpoint.connector, buildRequest(endpoint, { ...args, [batch.key]: key })));
+    const results: Array<Promise<unknown>> = new Array(keys.length);
+    const misses: number[] = [];
+    const stored = endpoint.cacheTtlSeconds > 0 ? ((await cache.getMany<Entry>(itemKeys)) as Array<Entry | undefined>) : [];
+    keys.forEach((_, i) => {
+      const key = itemKeys[i]!;
+      const hit = stored[i];
+      if (endpoint.cacheTtlSeconds > 0) {
+        metrics.cacheRequests.inc({ connector: endpoint.connector, endpoint: endpoint.name, result: hit ? 'hit' : 'miss' });
+      }
+      if (hit) results[i] = Promise.resolve(hit.v);
+      else if (inflight.has(key)) results[i] = inflight.get(key)!;
+      else misses.push(i);
+    });
+    for (let start = 0; start < misses.length; start += batch.maxSize) {
+      const chunk = misses.slice(start, start + batch.maxSize);
+      const answers = fetchBatch(endpoint, chunk.map((i) => keys[i]), args, options);
+      chunk.forEach((i, position) => {
+        const key = itemKeys[i]!;
+        const one = answers.then(async (values) => {
+          const value = values[position];
+          if (endpoint.cacheTtlSeconds > 0) await cache.set(key, { v: value } satisfies Entry, endpoint.cacheTtlSeconds * 1000);
+          return value;
+        });
+        inflight.set(key, one);
+        one.then(
+          () => inflight.delete(key),
+          () => inflight.delete(key),
+        );
+        results[i] = one;
+      });
+    }
+    return Promise.all(results);
+  }
+
+  /** One batch call for `keys`; answers align with `keys`, null for a key no record answers. */
+  async function fetchBatch(endpoint: NormalizedEndpoint, keys: readonly unknown[], args: Args, options: CallOptions): Promise<unknown[]> {
+    const batch = endpoint.batch!;
+    const site = siteOf(endpoint);
+    const response = await send(endpoint, {
+      endpoint: endpoint.name,
+      method: batch.method,
+      path: buildPath(batch.path, args, site),
+      query: batch.query?.(keys, args),
+      body: batch.body?.(keys, args),
+      headers: endpoint.headers?.(args),
+      // A batch read changes nothing, whatever its method (HubSpot's is a POST).
+      idempotent: true,
+      deadline: options.deadline,
+    });
+    if (response.status === 404) return keys.map(() => null);
+    const items = safely(endpoint, () => batch.items(response.body));
+    if (!Array.isArray(items)) throw new UpstreamBadResponseError(site, 'the batch answer holds no list of records');
+    const byKey = new Map<string, unknown>();
+    for (const item of items) byKey.set(String(safely(endpoint, () => batch.keyOf(item))), item);
+    return keys.map((key) => {
+      const item = byKey.get(String(key));
+      return item == null ? null : mapRecord(endpoint, item, { ...args, [batch.key]: key });
+    });
+  }
+
+  function fetchPage(endpoint: NormalizedEndpoint, args: Args, page: PageRequest, options: CallOptions = {}): Promise<Page> {
+    const { request, position, size } = pageRequest(endpoint, args, page);
+    const key = `${requestKey(endpoint.connector, request)} first=${page.first} skip=${position.s ?? 0}`;
+    return cached(endpoint, key, async () => {
+      const response = await send(endpoint, { ...request, deadline: options.deadline });
+      if (response.status === 404) return { items: [], cursors: [], endCursor: null, hasNextPage: false } satisfies Page;
+      return safely(endpoint, () =>
+        readPage(endpoint, { body: response.body, link: response.headers.link }, position, size, page.first, (raw) => mapRecord(endpoint, raw, args)),
+      );
+    }) as Promise<Page>;
+  }
+
+  return {
+    connectors,
+    endpoint(reference) {
+      const [connectorName, endpointName] = reference.split('.');
+      const endpoint = connectors.get(connectorName ?? '')?.endpoints[endpointName ?? ''];
+      if (!endpoint) throw new InterchangeError('INTERNAL_SERVER_ERROR', `unknown endpoint ${reference}`);
+      return endpoint;
+    },
+    fetch,
+    fetchMany,
+    fetchPage,
+    async close() {
+      await Promise.all([...deps.upstreams.values()].map((u) => u.close()));
+    },
+  };
+}
+
+function siteOf(endpoint: NormalizedEndpoint): UpstreamSite {
+  return { connector: endpoint.connector, endpoint: endpoint.name };
+}
+
+/** Runs connector code (unwrap, items, keyOf, map) so that a crash on an unexpected answer reads as drift. */
+function safely<T>(endpoint: NormalizedEndpoint, fn: () => T): T {
+  try {
+    return fn();
+  } catch (cause) {
+    if (cause instanceof InterchangeError) throw cause;
+    throw new UpstreamBadResponseError(siteOf(endpoint), 'the connector could not read the answer', { cause });
+  }
+}
+
+/** Validates one raw record against the declared shape, then maps it into the unified type. */
+function mapRecord(endpoint: NormalizedEndpoint, raw: unknown, args: Args): unknown {
+  if (endpoint.response) {
+    const checked = endpoint.response.safeParse(raw);
+    if (!checked.success) {
+      const issue = checked.error.issues[0]!;
+      const field = issue.path.map(String).join('.') || '(record)';
+      throw new UpstreamBadResponseError(siteOf(endpoint), `field "${field}": ${issue.message}`, { field });
+    }
+  }
+  return safely(endpoint, () => endpoint.map(raw, args));
+}
+
+/**
+ * What a final non-2xx answer to a read means for the client. The upstream body is never part of
+ * the message; the status is.
+ */
+export function errorForStatus(site: UpstreamSite, status: number): UpstreamError {
+  switch (true) {
+    case status === 400 || status === 422:
+      return new UpstreamError('BAD_USER_INPUT', site, `${site.connector} refused the request as invalid (HTTP ${status})`, { status });
+    case status === 404:
+      return new UpstreamError('NOT_FOUND', site, `${site.connector} has no such record`, { status });
+    case status === 409:
+      return new UpstreamError('CONFLICT', site, `${site.connector} reported a conflict (HTTP ${status})`, { status });
+    case status === 401 || status === 403:
+      return new UpstreamUnavailableError(site, `it refused the gateway's credentials, HTTP ${status}`, { status });
+    default:
+      return new UpstreamUnavailableError(site, `HTTP ${status}`, { status });
+  }
+}

@@ -1,0 +1,96 @@
+import { resolve } from 'node:path';
+import type { GraphQLSchema } from 'graphql';
+import { loadConfig, resolveConnectorSettings, type Config, type ConnectorSettings, type Environment } from './config/index.ts';
+import { loadConnectors } from './connectors/load.ts';
+import type { NormalizedConnector } from './connectors/normalize.ts';
+import { createConnectorRuntime, type ConnectorRuntime } from './connectors/runtime.ts';
+import { createUpstream } from './http/upstream.ts';
+import type { Upstream } from './http/types.ts';
+import { createRequestLoaders } from './loaders/index.ts';
+import { createLogger, type Logger } from './observability/logger.ts';
+import { createMetrics, type Metrics } from './observability/metrics.ts';
+import { buildGatewaySchema } from './schema/index.ts';
+import { startHttpServer, type RunningServer } from './server/index.ts';
+import { createKeyvStore } from './store/keyv.ts';
+
+/**
+ * The composition root: configuration → connectors → upstreams → runtime → schema → server.
+ * Everything built once per gateway lives here and is torn down in reverse order by `stop()`.
+ */
+
+export interface GatewayOptions {
+  /** Defaults to `process.env`. */
+  env?: Environment;
+  /** Overrides of the environment-derived configuration (tests pass `port: 0`). */
+  config?: Partial<Config>;
+  logger?: Logger;
+  /** Starts the demo simulator for a connector with no URL; returns undefined when there is none. */
+  demo?: (connector: string) => Promise<{ url: string; credentials: Record<string, string>; close(): Promise<void> } | undefined>;
+}
+
+export interface Gateway {
+  url: string;
+  config: Config;
+  schema: GraphQLSchema;
+  runtime: ConnectorRuntime;
+  metrics: Metrics;
+  logger: Logger;
+  connectors: readonly NormalizedConnector[];
+  settings: Readonly<Record<string, ConnectorSettings>>;
+  stop(): Promise<void>;
+}
+
+export async function startGateway(options: GatewayOptions = {}): Promise<Gateway> {
+  const env = options.env ?? process.env;
+  const config: Config = Object.freeze({ ...loadConfig(env), ...options.config });
+  const logger = options.logger ?? createLogger({ level: config.logLevel });
+  const cleanups: Array<() => Promise<unknown>> = [];
+  const stop = async () => {
+    for (const cleanup of cleanups.reverse()) await cleanup().catch((error: unknown) => logger.warn({ err: error }, 'error during shutdown'));
+  };
+  try {
+    const connectors = await loadConnectors(resolve(config.connectorsDir));
+    const settings = await resolveConnectorSettings(connectors, config, env, async (name) => {
+      const started = await options.demo?.(name);
+      if (!started) return undefined;
+      cleanups.push(() => started.close());
+      logger.info({ connector: name, url: started.url }, `no ${name.toUpperCase()}_URL set: using the ${name} demo simulator`);
+      return started;
+    });
+    const schema = buildGatewaySchema({ directory: resolve(config.schemaDir), connectors });
+
+    const metrics = createMetrics();
+    const cache = createKeyvStore({ redisUrl: config.redisUrl, namespace: 'interchange:cache', logger });
+    const tokens = createKeyvStore({ redisUrl: config.redisUrl, namespace: 'interchange:tokens', logger });
+    cleanups.push(() => Promise.all([cache.disconnect(), tokens.disconnect()]));
+    const upstreams = new Map<string, Upstream>();
+    for (const connector of connectors) {
+      const { baseUrl, secrets } = settings[connector.name]!;
+      upstreams.set(connector.name, createUpstream(connector, { baseUrl, secrets, tokens, metrics, logger, redisUrl: config.redisUrl }));
+    }
+    const runtime = createConnectorRuntime({ connectors, upstreams, cache, metrics });
+    cleanups.push(() => runtime.close());
+
+    const server: RunningServer = await startHttpServer(
+      {
+        schema,
+        logger,
+        metrics,
+        introspection: config.introspection,
+        sandbox: config.sandbox,
+        production: config.production,
+        context: async ({ requestId }) => {
+          const deadline = Date.now() + config.requestDeadlineMs;
+          return { requestId, deadline, loaders: createRequestLoaders(runtime, { deadline }), principal: undefined };
+        },
+        ready: async () => ({ schema: true }),
+      },
+      { port: config.port, host: config.host },
+    );
+    cleanups.push(() => server.stop());
+    return { url: server.url, config, schema, runtime, metrics, logger, connectors, settings, stop };
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+}

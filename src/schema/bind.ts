@@ -1,0 +1,194 @@
+import {
+  getNamedType,
+  getNullableType,
+  isListType,
+  isObjectType,
+  Kind,
+  type DirectiveNode,
+  type DocumentNode,
+  type FieldDefinitionNode,
+  type GraphQLField,
+  type GraphQLFieldResolver,
+  type GraphQLObjectType,
+  type GraphQLSchema,
+  type ValueNode,
+} from 'graphql';
+import type { NormalizedConnector, NormalizedEndpoint } from '../connectors/normalize.ts';
+import { ConfigurationError } from '../errors.ts';
+import type { GatewayContext } from './context.ts';
+import { where } from './load.ts';
+import { parseSelector, readSelector, type Selector } from './selectors.ts';
+import { JSONScalar } from './scalars.ts';
+
+/**
+ * Compiles `@connect(to:, args:)` into resolvers. Every binding is checked before the gateway
+ * serves anything: the connector and endpoint exist, every argument the endpoint requires is
+ * bound, no argument it does not declare is bound, and every selector names something that
+ * exists (`$args.x` a field argument, `$parent.y` a field of the parent type). All problems are
+ * reported at once, each with its file, line and what was expected.
+ */
+
+export const CONTEXT_KEYS = ['principal', 'requestId'] as const;
+const DEFAULT_PAGE_SIZE = 20;
+/** Upper bound when a list field reads every page of a paginated endpoint. */
+const MAX_PAGES = 20;
+
+type Binding = { name: string; selector: Selector } | { name: string; literal: unknown };
+
+interface ConnectBinding {
+  typeName: string;
+  fieldName: string;
+  endpoint: NormalizedEndpoint;
+  bindings: Binding[];
+  /** Endpoint arguments that must have a value for the call to make sense. */
+  required: string[];
+  shape: 'connection' | 'list' | 'single';
+}
+
+type Resolvers = Record<string, Record<string, GraphQLFieldResolver<unknown, GatewayContext>>>;
+
+function directiveArgument(directive: DirectiveNode, name: string): ValueNode | undefined {
+  return directive.arguments?.find((a) => a.name.value === name)?.value;
+}
+
+function fieldShape(field: GraphQLField<unknown, unknown>): ConnectBinding['shape'] {
+  const named = getNamedType(field.type);
+  if (isObjectType(named) && named.getFields().edges && named.getFields().pageInfo) return 'connection';
+  return isListType(getNullableType(field.type)) ? 'list' : 'single';
+}
+
+function checkBinding(
+  schema: GraphQLSchema,
+  type: GraphQLObjectType,
+  node: FieldDefinitionNode,
+  directive: DirectiveNode,
+  connectors: ReadonlyMap<string, NormalizedConnector>,
+  problems: string[],
+): ConnectBinding | undefined {
+  const at = `${where(directive)}: ${type.name}.${node.name.value} @connect`;
+  const toNode = directiveArgument(directive, 'to');
+  const to = toNode?.kind === Kind.STRING ? toNode.value : undefined;
+  const [connectorName, endpointName, extra] = (to ?? '').split('.');
+  if (!connectorName || !endpointName || extra !== undefined) {
+    problems.push(`${at}: "to" must be "connector.endpoint", got ${to === undefined ? 'nothing' : JSON.stringify(to)}`);
+    return undefined;
+  }
+  const connector = connectors.get(connectorName);
+  if (!connector) {
+    problems.push(`${at}: no connector "${connectorName}" (connectors: ${[...connectors.keys()].join(', ') || 'none'})`);
+    return undefined;
+  }
+  const endpoint = connector.endpoints[endpointName];
+  if (!endpoint) {
+    problems.push(`${at}: connector "${connectorName}" has no endpoint "${endpointName}" (endpoints: ${Object.keys(connector.endpoints).join(', ')})`);
+    return undefined;
+  }
+  const field = type.getFields()[node.name.value]!;
+  const argsNode = directiveArgument(directive, 'args');
+  const given = argsNode ? (JSONScalar.parseLiteral(argsNode, {}) as Record<string, unknown> | null) : {};
+  if (given === null || typeof given !== 'object' || Array.isArray(given)) {
+    problems.push(`${at}: "args" must be an object like {id: "$args.id"}`);
+    return undefined;
+  }
+  const declared = new Map(endpoint.args.map((a) => [a.name, a]));
+  const bindings: Binding[] = [];
+  for (const [name, value] of Object.entries(given)) {
+    if (!declared.has(name)) {
+      problems.push(`${at}: endpoint ${to} takes no argument "${name}" (it takes: ${[...declared.keys()].join(', ') || 'none'})`);
+      continue;
+    }
+    const parsed = parseSelector(value);
+    if ('error' in parsed) problems.push(`${at}: args.${name}: ${parsed.error}`);
+    else if ('literal' in parsed) bindings.push({ name, literal: parsed.literal });
+    else {
+      const problem = checkSelector(schema, type, field, parsed.selector);
+      if (problem) problems.push(`${at}: args.${name}: ${problem}`);
+      else bindings.push({ name, selector: parsed.selector });
+    }
+  }
+  const required = endpoint.args.filter((a) => a.required).map((a) => a.name);
+  for (const name of required) {
+    if (!(name in given)) problems.push(`${at}: endpoint ${to} requires argument "${name}", which is not bound`);
+  }
+  const shape = fieldShape(field);
+  if (shape === 'connection' && !endpoint.pagination) problems.push(`${at}: ${type.name}.${field.name} is a connection but ${to} declares no pagination`);
+  return { typeName: type.name, fieldName: field.name, endpoint, bindings, required, shape };
+}
+
+function checkSelector(schema: GraphQLSchema, type: GraphQLObjectType, field: GraphQLField<unknown, unknown>, selector: Selector): string | undefined {
+  const first = selector.path[0]!;
+  switch (selector.root) {
+    case 'args':
+      return field.args.some((a) => a.name === first) ? undefined : `$args.${first}: ${type.name}.${field.name} has no argument "${first}" (arguments: ${field.args.map((a) => a.name).join(', ') || 'none'})`;
+    case 'parent': {
+      const rootTypes = [schema.getQueryType(), schema.getMutationType(), schema.getSubscriptionType()];
+      if (rootTypes.includes(type)) return `$parent is not available on root type ${type.name}`;
+      return type.getFields()[first] ? undefined : `$parent.${first}: type ${type.name} has no field "${first}"`;
+    }
+    case 'context':
+      return (CONTEXT_KEYS as readonly string[]).includes(first) ? undefined : `$context.${first}: expected one of ${CONTEXT_KEYS.join(', ')}`;
+  }
+}
+
+function resolverFor(binding: ConnectBinding): GraphQLFieldResolver<unknown, GatewayContext> {
+  const { endpoint, bindings, required, shape } = binding;
+  return async (parent, args, context) => {
+    const scope = { args, parent, context };
+    const callArgs: Record<string, unknown> = {};
+    for (const b of bindings) callArgs[b.name] = 'selector' in b ? readSelector(b.selector, scope) : b.literal;
+    // A parent with no record in this system (no link, no id) has nothing to fetch.
+    if (required.some((name) => callArgs[name] === undefined || callArgs[name] === null)) {
+      return shape === 'list' ? [] : shape === 'connection' ? emptyConnection() : null;
+    }
+    switch (shape) {
+      case 'single':
+        return context.loaders.load(endpoint, callArgs);
+      case 'connection': {
+        const first = typeof args.first === 'number' ? args.first : DEFAULT_PAGE_SIZE;
+        const page = await context.loaders.page(endpoint, callArgs, { first, after: args.after as string | undefined });
+        return {
+          edges: page.items.map((node, i) => ({ node, cursor: page.cursors[i] })),
+          nodes: page.items,
+          pageInfo: { hasNextPage: page.hasNextPage, hasPreviousPage: false, endCursor: page.endCursor, startCursor: page.cursors[0] ?? null },
+        };
+      }
+      case 'list': {
+        if (!endpoint.pagination) return context.loaders.load(endpoint, callArgs);
+        const items: unknown[] = [];
+        let after: string | null = null;
+        for (let n = 0; n < MAX_PAGES; n++) {
+          const page = await context.loaders.page(endpoint, callArgs, { first: endpoint.pagination.maxPageSize ?? 100, after });
+          items.push(...page.items);
+          if (!page.hasNextPage || !page.endCursor) break;
+          after = page.endCursor;
+        }
+        return items;
+      }
+    }
+  };
+}
+
+function emptyConnection() {
+  return { edges: [], nodes: [], pageInfo: { hasNextPage: false, hasPreviousPage: false, endCursor: null, startCursor: null } };
+}
+
+/** Resolvers for every `@connect` field; throws ConfigurationError listing every broken binding. */
+export function compileConnectBindings(schema: GraphQLSchema, documents: readonly DocumentNode[], connectors: ReadonlyMap<string, NormalizedConnector>): Resolvers {
+  const problems: string[] = [];
+  const resolvers: Resolvers = {};
+  for (const document of documents) {
+    for (const definition of document.definitions) {
+      if (definition.kind !== Kind.OBJECT_TYPE_DEFINITION && definition.kind !== Kind.OBJECT_TYPE_EXTENSION) continue;
+      const type = schema.getType(definition.name.value);
+      if (!isObjectType(type)) continue;
+      for (const field of definition.fields ?? []) {
+        const directive = field.directives?.find((d) => d.name.value === 'connect');
+        if (!directive) continue;
+        const binding = checkBinding(schema, type, field, directive, connectors, problems);
+        if (binding) (resolvers[binding.typeName] ??= {})[binding.fieldName] = resolverFor(binding);
+      }
+    }
+  }
+  if (problems.length > 0) throw new ConfigurationError(`Broken schema bindings:\n${problems.join('\n')}`);
+  return resolvers;
+}

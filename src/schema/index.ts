@@ -1,0 +1,26 @@
+import { buildASTSchema, concatAST, parse, type GraphQLSchema } from 'graphql';
+import { makeExecutableSchema } from '@graphql-tools/schema';
+import type { NormalizedConnector } from '../connectors/normalize.ts';
+import { ConfigurationError } from '../errors.ts';
+import { compileConnectBindings } from './bind.ts';
+import { ENGINE_SDL, loadSchemaSources } from './load.ts';
+import { scalarResolvers } from './scalars.ts';
+
+/**
+ * Builds the executable schema: the SDL in `schema/`, the engine's directives and scalars, and
+ * a resolver for every bound field. Fields without a binding use the default resolver (a
+ * property of the mapped parent record).
+ */
+export function buildGatewaySchema(options: { directory: string; connectors: readonly NormalizedConnector[] }): GraphQLSchema {
+  const sources = loadSchemaSources(options.directory);
+  const documents = [parse(ENGINE_SDL), ...sources.documents];
+  let typeInfo: GraphQLSchema;
+  try {
+    typeInfo = buildASTSchema(concatAST(documents));
+  } catch (cause) {
+    throw new ConfigurationError(`The schema in ${options.directory} is not valid: ${(cause as Error).message}`, { cause });
+  }
+  const connectors = new Map(options.connectors.map((c) => [c.name, c]));
+  const resolvers = compileConnectBindings(typeInfo, sources.documents, connectors);
+  return makeExecutableSchema({ typeDefs: documents, resolvers: [scalarResolvers, resolvers] });
+}

@@ -1,0 +1,142 @@
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
+import { randomUUID } from 'node:crypto';
+import { ApolloServer, HeaderMap, type ApolloServerPlugin, type BaseContext } from '@apollo/server';
+import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
+import { ApolloServerPluginLandingPageLocalDefault, ApolloServerPluginLandingPageProductionDefault } from '@apollo/server/plugin/landingPage/default';
+import { ApolloServerPluginLandingPageDisabled, ApolloServerPluginCacheControlDisabled, ApolloServerPluginUsageReportingDisabled, ApolloServerPluginSchemaReportingDisabled, ApolloServerPluginInlineTraceDisabled } from '@apollo/server/plugin/disabled';
+import type { GraphQLSchema } from 'graphql';
+import type { Logger } from '../observability/logger.ts';
+import type { Metrics } from '../observability/metrics.ts';
+import type { GatewayContext } from '../schema/context.ts';
+import { createErrorFormatter } from './errors.ts';
+
+/**
+ * Apollo Server behind a minimal node:http integration (Apollo's documented way to build an
+ * integration: `executeHTTPGraphQLRequest`). Express would add nothing the gateway uses and
+ * costs time on every request.
+ */
+
+export const BODY_LIMIT_BYTES = 1_000_000;
+
+export interface GraphqlHandlerOptions {
+  schema: GraphQLSchema;
+  httpServer: Server;
+  logger: Logger;
+  metrics: Metrics;
+  introspection: boolean;
+  sandbox: boolean;
+  production: boolean;
+  /** Builds the per-operation context. */
+  context: (request: { headers: IncomingMessage['headers']; requestId: string }) => Promise<GatewayContext>;
+  /** Extra plugins (WebSocket clean-up on drain). */
+  plugins?: ApolloServerPlugin<BaseContext>[];
+}
+
+function metricsPlugin(metrics: Metrics): ApolloServerPlugin<GatewayContext> {
+  return {
+    async requestDidStart() {
+      const started = process.hrtime.bigint();
+      return {
+        async willSendResponse({ operation, response }) {
+          const type = operation?.operation ?? 'unknown';
+          const body = response.body;
+          const result = body.kind === 'single' ? body.singleResult : body.initialResult;
+          const outcome = !result.errors?.length ? 'success' : result.data ? 'partial' : 'error';
+          metrics.graphqlOperations.inc({ type, outcome });
+          metrics.graphqlDuration.observe({ type }, Number(process.hrtime.bigint() - started) / 1e9);
+        },
+      };
+    },
+  };
+}
+
+export async function createGraphqlHandler(options: GraphqlHandlerOptions) {
+  const landing = !options.sandbox
+    ? ApolloServerPluginLandingPageDisabled()
+    : options.production
+      ? ApolloServerPluginLandingPageProductionDefault({ footer: false })
+      : ApolloServerPluginLandingPageLocalDefault({ embed: true, footer: false });
+  const apollo = new ApolloServer<GatewayContext>({
+    schema: options.schema,
+    introspection: options.introspection,
+    includeStacktraceInErrorResponses: false,
+    formatError: createErrorFormatter(options.logger),
+    csrfPrevention: true,
+    allowBatchedHttpRequests: false,
+    logger: {
+      debug: (m) => options.logger.debug(m),
+      info: (m) => options.logger.info(m),
+      warn: (m) => options.logger.warn(m),
+      error: (m) => options.logger.error(m),
+    },
+    plugins: [
+      ApolloServerPluginDrainHttpServer({ httpServer: options.httpServer, stopGracePeriodMillis: 5_000 }),
+      landing,
+      ApolloServerPluginCacheControlDisabled(),
+      ApolloServerPluginUsageReportingDisabled(),
+      ApolloServerPluginSchemaReportingDisabled(),
+      ApolloServerPluginInlineTraceDisabled(),
+      metricsPlugin(options.metrics),
+      ...((options.plugins ?? []) as ApolloServerPlugin<GatewayContext>[]),
+    ],
+  });
+  await apollo.start();
+
+  async function handle(req: IncomingMessage, res: ServerResponse, search: string): Promise<void> {
+    const requestId = (typeof req.headers['x-request-id'] === 'string' && req.headers['x-request-id'].slice(0, 100)) || randomUUID();
+    const read = await readBody(req);
+    if (read.kind === 'too_large') return sendJson(res, 413, { errors: [{ message: `Request body exceeds ${BODY_LIMIT_BYTES} bytes`, extensions: { code: 'BAD_REQUEST' } }] });
+    const headers = new HeaderMap();
+    for (const [name, value] of Object.entries(req.headers)) {
+      if (value !== undefined) headers.set(name, Array.isArray(value) ? value.join(', ') : value);
+    }
+    let body: unknown = read.text;
+    if (read.text && (headers.get('content-type') ?? '').includes('json')) {
+      try {
+        body = JSON.parse(read.text);
+      } catch {
+        return sendJson(res, 400, { errors: [{ message: 'The request body is not valid JSON', extensions: { code: 'BAD_REQUEST' } }] });
+      }
+    }
+    const result = await apollo.executeHTTPGraphQLRequest({
+      httpGraphQLRequest: { method: req.method ?? 'GET', headers, search, body },
+      context: () => options.context({ headers: req.headers, requestId }),
+    });
+    for (const [name, value] of result.headers) res.setHeader(name, value);
+    res.setHeader('x-request-id', requestId);
+    res.statusCode = result.status ?? 200;
+    if (result.body.kind === 'complete') {
+      res.end(result.body.string);
+      return;
+    }
+    for await (const chunk of result.body.asyncIterator) res.write(chunk);
+    res.end();
+  }
+
+  return { apollo, handle, stop: () => apollo.stop() };
+}
+
+async function readBody(req: IncomingMessage): Promise<{ kind: 'ok'; text: string } | { kind: 'too_large' }> {
+  const declared = Number(req.headers['content-length'] ?? 0);
+  if (declared > BODY_LIMIT_BYTES) {
+    req.resume();
+    return { kind: 'too_large' };
+  }
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req as AsyncIterable<Buffer>) {
+    size += chunk.length;
+    if (size > BODY_LIMIT_BYTES) {
+      req.resume();
+      return { kind: 'too_large' };
+    }
+    chunks.push(chunk);
+  }
+  return { kind: 'ok', text: Buffer.concat(chunks).toString('utf8') };
+}
+
+export function sendJson(res: ServerResponse, status: number, value: unknown): void {
+  const text = JSON.stringify(value);
+  res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(text) });
+  res.end(text);
+}
