@@ -1,4 +1,4 @@
-import { resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import type { GraphQLSchema } from 'graphql';
 import { loadConfig, resolveConnectorSettings, type Config, type ConnectorSettings, type Environment } from './config/index.ts';
 import { loadConnectors } from './connectors/load.ts';
@@ -12,6 +12,10 @@ import { createMetrics, type Metrics } from './observability/metrics.ts';
 import { buildGatewaySchema } from './schema/index.ts';
 import { startHttpServer, type RunningServer } from './server/index.ts';
 import { createKeyvStore } from './store/keyv.ts';
+import { createLinkStore } from './store/link-store.ts';
+import { createSqlStore } from './store/sql-store.ts';
+import { createRequestLinks } from './loaders/links.ts';
+import { VERSION } from './version.ts';
 
 /**
  * The composition root: configuration → connectors → upstreams → runtime → schema → server.
@@ -57,7 +61,10 @@ export async function startGateway(options: GatewayOptions = {}): Promise<Gatewa
       logger.info({ connector: name, url: started.url }, `no ${name.toUpperCase()}_URL set: using the ${name} demo simulator`);
       return started;
     });
-    const schema = buildGatewaySchema({ directory: resolve(config.schemaDir), connectors });
+    const schema = buildGatewaySchema({ directory: resolve(config.schemaDir), connectors, version: VERSION });
+    const sql = await createSqlStore({ databaseUrl: config.databaseUrl, sqlitePath: join(config.dataDir, 'interchange.db'), logger });
+    cleanups.push(() => sql.close());
+    const linkStore = createLinkStore(sql);
 
     const metrics = createMetrics();
     const cache = createKeyvStore({ redisUrl: config.redisUrl, namespace: 'interchange:cache', logger });
@@ -65,10 +72,12 @@ export async function startGateway(options: GatewayOptions = {}): Promise<Gatewa
     cleanups.push(() => Promise.all([cache.disconnect(), tokens.disconnect()]));
     const upstreams = new Map<string, Upstream>();
     for (const connector of connectors) {
-      const { baseUrl, secrets } = settings[connector.name]!;
-      upstreams.set(connector.name, createUpstream(connector, { baseUrl, secrets, tokens, metrics, logger, redisUrl: config.redisUrl }));
+      const { baseUrl, secrets, quota } = settings[connector.name]!;
+      const upstream = createUpstream({ ...connector, quota }, { baseUrl, secrets, tokens, metrics, logger, redisUrl: config.redisUrl });
+      upstreams.set(connector.name, upstream);
     }
-    const runtime = createConnectorRuntime({ connectors, upstreams, cache, metrics });
+    const connectorSettings = Object.fromEntries(connectors.map((c) => [c.name, settings[c.name]!.secrets]));
+    const runtime = createConnectorRuntime({ connectors, upstreams, settings: connectorSettings, cache, metrics });
     cleanups.push(() => runtime.close());
 
     const server: RunningServer = await startHttpServer(
@@ -81,9 +90,9 @@ export async function startGateway(options: GatewayOptions = {}): Promise<Gatewa
         production: config.production,
         context: async ({ requestId }) => {
           const deadline = Date.now() + config.requestDeadlineMs;
-          return { requestId, deadline, loaders: createRequestLoaders(runtime, { deadline }), principal: undefined };
+          return { requestId, deadline, loaders: createRequestLoaders(runtime, { deadline }), links: createRequestLinks(linkStore), principal: undefined };
         },
-        ready: async () => ({ schema: true }),
+        ready: async () => ({ schema: true, database: await sql.ping().then(() => true, () => false) }),
       },
       { port: config.port, host: config.host },
     );

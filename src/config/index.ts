@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import { ConfigurationError } from '../errors.ts';
-import type { NormalizedConnector } from '../connectors/normalize.ts';
+import { WINDOW_MS, type NormalizedConnector, type NormalizedQuota } from '../connectors/normalize.ts';
 
 /**
  * The only reader of `process.env`. Turns the environment into one typed, frozen configuration;
@@ -38,6 +38,15 @@ export interface ConnectorSettings {
   secrets: Readonly<Record<string, string>>;
   /** True when the URL and secrets come from a demo simulator started in-process. */
   demo: boolean;
+  /** `<NAME>_QUOTA=600/minute` replaces the connector's declared quota (another plan, another tenant). */
+  quota: NormalizedQuota | undefined;
+}
+
+function parseQuota(name: string, value: string | undefined, declared: NormalizedQuota | undefined): NormalizedQuota | undefined {
+  if (value === undefined) return declared;
+  const match = /^(\d+)\s*\/\s*(second|minute|hour)$/.exec(value.trim());
+  if (!match) throw new ConfigurationError(`${name} must look like "600/minute" (requests/second|minute|hour), got "${value}"`);
+  return { requests: Number(match[1]), perMs: WINDOW_MS[match[2] as keyof typeof WINDOW_MS], concurrency: declared?.concurrency ?? 10 };
 }
 
 export interface Config {
@@ -134,7 +143,9 @@ export async function resolveConnectorSettings(
       if (value === undefined) missing.push(envName(connector.name, name));
       else secrets[name] = value;
     }
-    settings[connector.name] = Object.freeze({ baseUrl: baseUrl ?? '', secrets: Object.freeze(secrets), demo });
+    const quotaVariable = envName(connector.name, 'QUOTA');
+    const quota = parseQuota(quotaVariable, readVariable(environment, quotaVariable), connector.quota);
+    settings[connector.name] = Object.freeze({ baseUrl: baseUrl ?? '', secrets: Object.freeze(secrets), demo, quota });
   }
   if (missing.length > 0) {
     throw new ConfigurationError(

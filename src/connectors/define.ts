@@ -15,6 +15,12 @@ export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
 /** Arguments of one endpoint call, after selectors were evaluated. */
 export type Args = Record<string, unknown>;
 
+/**
+ * The connector's resolved settings (its declared `variables` and secrets), for builders that
+ * need a tenant value in a body (Square's location ids). Never logged.
+ */
+export type Settings = Readonly<Record<string, string>>;
+
 export type QueryValue = string | number | boolean | undefined | null | ReadonlyArray<string | number>;
 export type QueryParams = Record<string, QueryValue>;
 
@@ -95,19 +101,25 @@ export interface BatchDefinition {
   method?: HttpMethod;
   /** Defaults to the endpoint's path. */
   path?: string;
-  query?: (keys: readonly unknown[], args: Args) => QueryParams;
-  body?: (keys: readonly unknown[], args: Args) => unknown;
+  query?: (keys: readonly unknown[], args: Args, settings: Settings) => QueryParams;
+  body?: (keys: readonly unknown[], args: Args, settings: Settings) => unknown;
   /** The raw items in the batch answer. */
   items: (raw: any) => readonly unknown[];
   /** Which key a raw item answers; a key no item answers resolves to null. */
   keyOf: (item: any) => unknown;
+  /**
+   * Each key owns many items (orders by customer id): a key resolves to the list of mapped items
+   * that name it, empty when none do. Default: one item per key.
+   */
+  many?: boolean;
 }
 
 export type PaginationDefinition =
   | {
       style: 'cursor';
       items: (raw: any) => readonly unknown[];
-      next: (raw: any) => string | null | undefined;
+      /** The cursor of the next page, nothing on the last; `size` is the page size asked for. */
+      next: (raw: any, size: number) => string | null | undefined;
       cursorParam: string;
       sizeParam?: string;
       /** Where the cursor and size travel; default `query`. */
@@ -145,9 +157,9 @@ export interface EndpointDefinition {
   path: string;
   /** Arguments the endpoint takes; a trailing `?` marks an optional one. Bindings are checked against this. */
   args?: readonly string[];
-  query?: (args: Args) => QueryParams;
-  body?: (args: Args) => unknown;
-  headers?: (args: Args) => Record<string, string>;
+  query?: (args: Args, settings: Settings) => QueryParams;
+  body?: (args: Args, settings: Settings) => unknown;
+  headers?: (args: Args, settings: Settings) => Record<string, string>;
   /** The single record inside a single-record answer, when the backend wraps it. */
   unwrap?: (raw: any) => unknown;
   /**
@@ -174,6 +186,11 @@ export interface ConnectorDefinition {
   baseUrl?: string;
   apiVersion?: string;
   auth?: AuthDefinition;
+  /**
+   * Non-secret settings the connector needs (a tenant's location ids), resolved like secrets
+   * from `<CONNECTOR>_<NAME>` and handed to request builders.
+   */
+  variables?: readonly string[];
   /** Headers sent on every call (API version pins, tenant ids). */
   headers?: Record<string, HeaderValue>;
   quota?: QuotaDefinition;

@@ -59,6 +59,7 @@ const batch = z.strictObject({
   body: fn.optional(),
   items: fn,
   keyOf: fn,
+  many: z.boolean().optional(),
 });
 
 const endpoint = z.strictObject({
@@ -84,6 +85,7 @@ const connector = z.strictObject({
   baseUrl: z.url().optional(),
   apiVersion: z.string().optional(),
   auth: auth.optional(),
+  variables: z.array(z.string().regex(/^[A-Z][A-Z0-9_]*$/, 'variable names are UPPER_SNAKE_CASE')).optional(),
   headers: z.record(z.string(), z.union([z.string(), secretRef])).optional(),
   quota: z
     .strictObject({ requests: positiveInt, per: z.enum(['second', 'minute', 'hour']), concurrency: positiveInt.optional() })
@@ -124,6 +126,12 @@ export interface NormalizedEndpoint {
   touches: EndpointDefinition['touches'];
 }
 
+export interface NormalizedQuota {
+  requests: number;
+  perMs: number;
+  concurrency: number;
+}
+
 export interface NormalizedConnector {
   name: string;
   title: string;
@@ -131,14 +139,14 @@ export interface NormalizedConnector {
   apiVersion: string | undefined;
   auth: AuthDefinition;
   headers: Record<string, HeaderValue>;
-  quota: { requests: number; perMs: number; concurrency: number } | undefined;
+  quota: NormalizedQuota | undefined;
   timeouts: { connectMs: number; requestMs: number };
   retry: { attempts: number; initialDelayMs: number; maxDelayMs: number };
   breaker: { consecutiveFailures: number; halfOpenAfterMs: number };
   cacheTtlSeconds: number;
   rateLimit: RateLimitReader | undefined;
   endpoints: Readonly<Record<string, NormalizedEndpoint>>;
-  /** Every secret name the connector refers to (auth and headers). */
+  /** Every setting the connector needs resolved: secrets in auth and headers, and its variables. */
   secrets: readonly string[];
 }
 
@@ -151,7 +159,7 @@ export const CONNECTOR_DEFAULTS = {
   batchMaxSize: 100,
 } as const;
 
-const WINDOW_MS = { second: 1_000, minute: 60_000, hour: 3_600_000 } as const;
+export const WINDOW_MS = { second: 1_000, minute: 60_000, hour: 3_600_000 } as const;
 
 function describe(value: unknown): string {
   if (value === undefined) return 'nothing';
@@ -194,6 +202,7 @@ function secretsOf(def: ConnectorDefinition): string[] {
   };
   visit(def.auth);
   visit(def.headers);
+  for (const name of def.variables ?? []) names.add(name);
   return [...names].sort();
 }
 

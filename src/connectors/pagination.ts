@@ -1,6 +1,6 @@
 import { InterchangeError } from '../errors.ts';
 import type { UpstreamRequest } from '../http/types.ts';
-import type { Args, PaginationDefinition } from './define.ts';
+import type { Args, PaginationDefinition, Settings } from './define.ts';
 import type { NormalizedEndpoint } from './normalize.ts';
 import { buildPath, setPath } from './request.ts';
 
@@ -56,15 +56,15 @@ export function decodeCursor(cursor: string): Position {
 }
 
 /** The upstream request for one page, and where in it the client's page starts. */
-export function pageRequest(endpoint: NormalizedEndpoint, args: Args, page: PageRequest): { request: UpstreamRequest; position: Position; size: number } {
+export function pageRequest(endpoint: NormalizedEndpoint, args: Args, settings: Settings, page: PageRequest): { request: UpstreamRequest; position: Position; size: number } {
   const style = endpoint.pagination!;
   const max = style.maxPageSize ?? DEFAULT_MAX_PAGE;
   if (!Number.isInteger(page.first) || page.first < 0) throw new InterchangeError('BAD_USER_INPUT', `"first" must be a non-negative integer, got ${page.first}`);
   const position = page.after ? decodeCursor(page.after) : {};
   const size = Math.min(max, Math.max(1, position.s ? position.z ?? page.first : page.first));
   const site = { connector: endpoint.connector, endpoint: endpoint.name };
-  let query = endpoint.query?.(args) ?? {};
-  let body = endpoint.body?.(args);
+  let query = endpoint.query?.(args, settings) ?? {};
+  let body = endpoint.body?.(args, settings);
   const put = (name: string | undefined, value: unknown, where: 'query' | 'body' = 'query') => {
     if (!name || value === undefined) return;
     if (where === 'body') body = setPath({ ...((body as Record<string, unknown> | undefined) ?? {}) }, name, value);
@@ -96,7 +96,7 @@ export function pageRequest(endpoint: NormalizedEndpoint, args: Args, page: Page
     method: endpoint.method,
     path: buildPath(endpoint.path, args, site),
     query,
-    headers: endpoint.headers?.(args),
+    headers: endpoint.headers?.(args, settings),
     body,
     idempotent: endpoint.idempotent,
   };
@@ -107,7 +107,7 @@ export function pageRequest(endpoint: NormalizedEndpoint, args: Args, page: Page
 function nextPosition(style: PaginationDefinition, raw: unknown, link: unknown, current: Position, count: number, size: number): string | number | undefined {
   switch (style.style) {
     case 'cursor':
-      return style.next(raw) ?? undefined;
+      return style.next(raw, size) ?? undefined;
     case 'page':
       return count >= size ? Number(current.c ?? style.firstPage ?? 1) + 1 : undefined;
     case 'offset':

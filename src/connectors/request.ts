@@ -1,6 +1,6 @@
 import { InterchangeError } from '../errors.ts';
 import type { UpstreamRequest } from '../http/types.ts';
-import type { Args, QueryParams } from './define.ts';
+import type { Args, QueryParams, Settings } from './define.ts';
 import type { NormalizedEndpoint } from './normalize.ts';
 
 /**
@@ -9,14 +9,12 @@ import type { NormalizedEndpoint } from './normalize.ts';
  */
 
 /**
- * One path segment from an argument value. `encodeURIComponent` leaves `.` alone, so a value of
- * `.` or `..` would still be a dot-segment that a server normalises into the parent path; those
- * are encoded too. Whatever the value, it stays inside its own segment.
+ * One path segment from an argument value: whatever the value, it stays inside its own segment
+ * (`/` becomes %2F). A value of `.` or `..` is refused by the HTTP client before sending, since
+ * servers treat even their encoded forms as dot-segments.
  */
 export function encodeSegment(value: unknown): string {
-  const text = String(value);
-  if (text === '.' || text === '..') return text.replace(/\./g, '%2E');
-  return encodeURIComponent(text);
+  return encodeURIComponent(String(value));
 }
 
 export function buildPath(template: string, args: Args, site: { connector: string; endpoint: string }): string {
@@ -29,15 +27,15 @@ export function buildPath(template: string, args: Args, site: { connector: strin
   });
 }
 
-export function buildRequest(endpoint: NormalizedEndpoint, args: Args, deadline?: number): UpstreamRequest {
+export function buildRequest(endpoint: NormalizedEndpoint, args: Args, settings: Settings, deadline?: number): UpstreamRequest {
   const site = { connector: endpoint.connector, endpoint: endpoint.name };
   return {
     endpoint: endpoint.name,
     method: endpoint.method,
     path: buildPath(endpoint.path, args, site),
-    query: endpoint.query?.(args),
-    headers: endpoint.headers?.(args),
-    body: endpoint.body?.(args),
+    query: endpoint.query?.(args, settings),
+    headers: endpoint.headers?.(args, settings),
+    body: endpoint.body?.(args, settings),
     idempotent: endpoint.idempotent,
     deadline,
   };

@@ -8,7 +8,7 @@ import {
 } from '../errors.ts';
 import type { Upstream, UpstreamRequest, UpstreamResponse } from '../http/types.ts';
 import type { Metrics } from '../observability/metrics.ts';
-import type { Args } from './define.ts';
+import type { Args, Settings } from './define.ts';
 import type { NormalizedConnector, NormalizedEndpoint } from './normalize.ts';
 import { buildPath, buildRequest, requestKey } from './request.ts';
 import { pageRequest, readPage, type Page, type PageRequest } from './pagination.ts';
@@ -49,12 +49,16 @@ interface Entry {
 export function createConnectorRuntime(deps: {
   connectors: readonly NormalizedConnector[];
   upstreams: ReadonlyMap<string, Upstream>;
+  /** Each connector's resolved settings, for request builders. */
+  settings: Readonly<Record<string, Settings>>;
   cache: Keyv;
   metrics: Metrics;
 }): ConnectorRuntime {
   const connectors = new Map(deps.connectors.map((c) => [c.name, c]));
   const inflight = new Map<string, Promise<unknown>>();
   const { cache, metrics } = deps;
+
+  const settingsOf = (endpoint: NormalizedEndpoint): Settings => deps.settings[endpoint.connector] ?? {};
 
   function upstreamOf(endpoint: NormalizedEndpoint): Upstream {
     const upstream = deps.upstreams.get(endpoint.connector);
@@ -93,7 +97,7 @@ export function createConnectorRuntime(deps: {
   }
 
   function fetch(endpoint: NormalizedEndpoint, args: Args, options: CallOptions = {}): Promise<unknown> {
-    const request = buildRequest(endpoint, args, options.deadline);
+    const request = buildRequest(endpoint, args, settingsOf(endpoint), options.deadline);
     return cached(endpoint, requestKey(endpoint.connector, request), async () => {
       const response = await send(endpoint, request);
       if (response.status === 404) return null;
@@ -105,7 +109,8 @@ export function createConnectorRuntime(deps: {
   async function fetchMany(endpoint: NormalizedEndpoint, keys: readonly unknown[], args: Args, options: CallOptions = {}): Promise<unknown[]> {
     const batch = endpoint.batch;
     if (!batch) return Promise.all(keys.map((key) => fetch(endpoint, { ...args, [endpoint.args[0]?.name ?? 'id']: key }, options)));
-    const itemKeys = keys.map((key) => requestKey(endpoint.connector, buildRequest(endpoint, { ...args, [batch.key]: key })));
+    const settings = settingsOf(endpoint);
+    const itemKeys = keys.map((key) => requestKey(endpoint.connector, buildRequest(endpoint, { ...args, [batch.key]: key }, settings)));
     const results: Array<Promise<unknown>> = new Array(keys.length);
     const misses: number[] = [];
     const stored = endpoint.cacheTtlSeconds > 0 ? ((await cache.getMany<Entry>(itemKeys)) as Array<Entry | undefined>) : [];
@@ -148,26 +153,33 @@ export function createConnectorRuntime(deps: {
       endpoint: endpoint.name,
       method: batch.method,
       path: buildPath(batch.path, args, site),
-      query: batch.query?.(keys, args),
-      body: batch.body?.(keys, args),
-      headers: endpoint.headers?.(args),
+      query: batch.query?.(keys, args, settingsOf(endpoint)),
+      body: batch.body?.(keys, args, settingsOf(endpoint)),
+      headers: endpoint.headers?.(args, settingsOf(endpoint)),
       // A batch read changes nothing, whatever its method (HubSpot's is a POST).
       idempotent: true,
       deadline: options.deadline,
     });
-    if (response.status === 404) return keys.map(() => null);
+    if (response.status === 404) return keys.map(() => (batch.many ? [] : null));
     const items = safely(endpoint, () => batch.items(response.body));
     if (!Array.isArray(items)) throw new UpstreamBadResponseError(site, 'the batch answer holds no list of records');
-    const byKey = new Map<string, unknown>();
-    for (const item of items) byKey.set(String(safely(endpoint, () => batch.keyOf(item))), item);
+    const byKey = new Map<string, unknown[]>();
+    for (const item of items) {
+      const key = String(safely(endpoint, () => batch.keyOf(item)));
+      const group = byKey.get(key);
+      if (group) group.push(item);
+      else byKey.set(key, [item]);
+    }
     return keys.map((key) => {
-      const item = byKey.get(String(key));
-      return item == null ? null : mapRecord(endpoint, item, { ...args, [batch.key]: key });
+      const found = byKey.get(String(key)) ?? [];
+      const keyArgs = { ...args, [batch.key]: key };
+      if (batch.many) return found.map((item) => mapRecord(endpoint, item, keyArgs));
+      return found[0] == null ? null : mapRecord(endpoint, found[0], keyArgs);
     });
   }
 
   function fetchPage(endpoint: NormalizedEndpoint, args: Args, page: PageRequest, options: CallOptions = {}): Promise<Page> {
-    const { request, position, size } = pageRequest(endpoint, args, page);
+    const { request, position, size } = pageRequest(endpoint, args, settingsOf(endpoint), page);
     const key = `${requestKey(endpoint.connector, request)} first=${page.first} skip=${position.s ?? 0}`;
     return cached(endpoint, key, async () => {
       const response = await send(endpoint, { ...request, deadline: options.deadline });

@@ -33,7 +33,14 @@ const DEFAULT_PAGE_SIZE = 20;
 /** Upper bound when a list field reads every page of a paginated endpoint. */
 const MAX_PAGES = 20;
 
-type Binding = { name: string; selector: Selector } | { name: string; literal: unknown };
+/** One hop of a `$parent` selector: a plain property, or a field that has its own binding. */
+interface Hop {
+  typeName: string;
+  fieldName: string;
+  bound: boolean;
+}
+
+type Binding = { name: string; selector: Selector; hops?: Hop[] } | { name: string; literal: unknown };
 
 interface ConnectBinding {
   typeName: string;
@@ -43,6 +50,8 @@ interface ConnectBinding {
   /** Endpoint arguments that must have a value for the call to make sense. */
   required: string[];
   shape: 'connection' | 'list' | 'single';
+  /** Entity name when the field is a remembered record link. */
+  link: string | undefined;
 }
 
 type Resolvers = Record<string, Record<string, GraphQLFieldResolver<unknown, GatewayContext>>>;
@@ -63,6 +72,7 @@ function checkBinding(
   node: FieldDefinitionNode,
   directive: DirectiveNode,
   connectors: ReadonlyMap<string, NormalizedConnector>,
+  boundFields: ReadonlySet<string>,
   problems: string[],
 ): ConnectBinding | undefined {
   const at = `${where(directive)}: ${type.name}.${node.name.value} @connect`;
@@ -101,9 +111,9 @@ function checkBinding(
     if ('error' in parsed) problems.push(`${at}: args.${name}: ${parsed.error}`);
     else if ('literal' in parsed) bindings.push({ name, literal: parsed.literal });
     else {
-      const problem = checkSelector(schema, type, field, parsed.selector);
-      if (problem) problems.push(`${at}: args.${name}: ${problem}`);
-      else bindings.push({ name, selector: parsed.selector });
+      const checked = checkSelector(schema, type, field, parsed.selector, boundFields);
+      if (typeof checked === 'string') problems.push(`${at}: args.${name}: ${checked}`);
+      else bindings.push({ name, selector: parsed.selector, hops: checked });
     }
   }
   const required = endpoint.args.filter((a) => a.required).map((a) => a.name);
@@ -112,10 +122,26 @@ function checkBinding(
   }
   const shape = fieldShape(field);
   if (shape === 'connection' && !endpoint.pagination) problems.push(`${at}: ${type.name}.${field.name} is a connection but ${to} declares no pagination`);
-  return { typeName: type.name, fieldName: field.name, endpoint, bindings, required, shape };
+  const linkNode = directiveArgument(directive, 'link');
+  const link = linkNode?.kind === Kind.STRING ? linkNode.value : undefined;
+  if (link !== undefined && (shape !== 'single' || Object.keys(given).length === 0)) {
+    problems.push(`${at}: "link" needs a single-valued field bound by at least one argument`);
+  }
+  return { typeName: type.name, fieldName: field.name, endpoint, bindings, required, shape, link };
 }
 
-function checkSelector(schema: GraphQLSchema, type: GraphQLObjectType, field: GraphQLField<unknown, unknown>, selector: Selector): string | undefined {
+/**
+ * Checks a selector against the schema. For `$parent`, every hop must be a field of the type
+ * reached so far; a hop onto a field with its own binding is resolved through that binding at
+ * run time (so `$parent.links.shop` finds the shop id the `CustomerLinks.shop` binding knows).
+ */
+function checkSelector(
+  schema: GraphQLSchema,
+  type: GraphQLObjectType,
+  field: GraphQLField<unknown, unknown>,
+  selector: Selector,
+  boundFields: ReadonlySet<string>,
+): string | Hop[] | undefined {
   const first = selector.path[0]!;
   switch (selector.root) {
     case 'args':
@@ -123,26 +149,66 @@ function checkSelector(schema: GraphQLSchema, type: GraphQLObjectType, field: Gr
     case 'parent': {
       const rootTypes = [schema.getQueryType(), schema.getMutationType(), schema.getSubscriptionType()];
       if (rootTypes.includes(type)) return `$parent is not available on root type ${type.name}`;
-      return type.getFields()[first] ? undefined : `$parent.${first}: type ${type.name} has no field "${first}"`;
+      const hops: Hop[] = [];
+      let current: GraphQLObjectType = type;
+      for (const [i, name] of selector.path.entries()) {
+        const next = current.getFields()[name];
+        if (!next) return `$parent.${selector.path.slice(0, i + 1).join('.')}: type ${current.name} has no field "${name}"`;
+        hops.push({ typeName: current.name, fieldName: name, bound: boundFields.has(`${current.name}.${name}`) });
+        const named = getNamedType(next.type);
+        if (i < selector.path.length - 1) {
+          if (!isObjectType(named)) return `$parent.${selector.path.slice(0, i + 1).join('.')} is a ${named.name}, which has no fields`;
+          current = named;
+        }
+      }
+      return hops.some((h) => h.bound) ? hops : undefined;
     }
     case 'context':
       return (CONTEXT_KEYS as readonly string[]).includes(first) ? undefined : `$context.${first}: expected one of ${CONTEXT_KEYS.join(', ')}`;
   }
 }
 
-function resolverFor(binding: ConnectBinding): GraphQLFieldResolver<unknown, GatewayContext> {
-  const { endpoint, bindings, required, shape } = binding;
+type Resolver = GraphQLFieldResolver<unknown, GatewayContext>;
+
+/** Reads a `$parent` selector that passes through bound fields, resolving each of them. */
+async function readThroughHops(hops: readonly Hop[], parent: unknown, context: GatewayContext, resolvers: Resolvers): Promise<unknown> {
+  let value = parent;
+  for (const hop of hops) {
+    if (value === null || value === undefined) return undefined;
+    const resolve = hop.bound ? (resolvers[hop.typeName]?.[hop.fieldName] as Resolver | undefined) : undefined;
+    value = resolve ? await resolve(value, {}, context, undefined as never) : (value as Record<string, unknown>)[hop.fieldName];
+  }
+  return value;
+}
+
+function linkKey(args: Record<string, unknown>): string {
+  const values = Object.values(args);
+  return values.length === 1 ? String(values[0]) : JSON.stringify(args);
+}
+
+function resolverFor(binding: ConnectBinding, resolvers: Resolvers): Resolver {
+  const { endpoint, bindings, required, shape, link } = binding;
   return async (parent, args, context) => {
     const scope = { args, parent, context };
     const callArgs: Record<string, unknown> = {};
-    for (const b of bindings) callArgs[b.name] = 'selector' in b ? readSelector(b.selector, scope) : b.literal;
+    for (const b of bindings) {
+      if ('literal' in b) callArgs[b.name] = b.literal;
+      else callArgs[b.name] = b.hops ? await readThroughHops(b.hops, parent, context, resolvers) : readSelector(b.selector, scope);
+    }
     // A parent with no record in this system (no link, no id) has nothing to fetch.
     if (required.some((name) => callArgs[name] === undefined || callArgs[name] === null)) {
       return shape === 'list' ? [] : shape === 'connection' ? emptyConnection() : null;
     }
     switch (shape) {
-      case 'single':
-        return context.loaders.load(endpoint, callArgs);
+      case 'single': {
+        if (!link) return context.loaders.load(endpoint, callArgs);
+        const key = linkKey(callArgs);
+        const known = await context.links.get(link, key, endpoint.connector);
+        if (known !== undefined) return known;
+        const found = await context.loaders.load(endpoint, callArgs);
+        if (found !== null && found !== undefined) await context.links.set(link, key, endpoint.connector, String(found));
+        return found;
+      }
       case 'connection': {
         const first = typeof args.first === 'number' ? args.first : DEFAULT_PAGE_SIZE;
         const page = await context.loaders.page(endpoint, callArgs, { first, after: args.after as string | undefined });
@@ -174,8 +240,7 @@ function emptyConnection() {
 
 /** Resolvers for every `@connect` field; throws ConfigurationError listing every broken binding. */
 export function compileConnectBindings(schema: GraphQLSchema, documents: readonly DocumentNode[], connectors: ReadonlyMap<string, NormalizedConnector>): Resolvers {
-  const problems: string[] = [];
-  const resolvers: Resolvers = {};
+  const found: Array<{ type: GraphQLObjectType; field: FieldDefinitionNode; directive: DirectiveNode }> = [];
   for (const document of documents) {
     for (const definition of document.definitions) {
       if (definition.kind !== Kind.OBJECT_TYPE_DEFINITION && definition.kind !== Kind.OBJECT_TYPE_EXTENSION) continue;
@@ -183,11 +248,16 @@ export function compileConnectBindings(schema: GraphQLSchema, documents: readonl
       if (!isObjectType(type)) continue;
       for (const field of definition.fields ?? []) {
         const directive = field.directives?.find((d) => d.name.value === 'connect');
-        if (!directive) continue;
-        const binding = checkBinding(schema, type, field, directive, connectors, problems);
-        if (binding) (resolvers[binding.typeName] ??= {})[binding.fieldName] = resolverFor(binding);
+        if (directive) found.push({ type, field, directive });
       }
     }
+  }
+  const boundFields = new Set(found.map((f) => `${f.type.name}.${f.field.name.value}`));
+  const problems: string[] = [];
+  const resolvers: Resolvers = {};
+  for (const { type, field, directive } of found) {
+    const binding = checkBinding(schema, type, field, directive, connectors, boundFields, problems);
+    if (binding) (resolvers[binding.typeName] ??= {})[binding.fieldName] = resolverFor(binding, resolvers);
   }
   if (problems.length > 0) throw new ConfigurationError(`Broken schema bindings:\n${problems.join('\n')}`);
   return resolvers;

@@ -7,11 +7,21 @@ export interface Principal {
   tenant?: string | undefined;
 }
 
+/**
+ * Where a record lives in each system (`customer` by email → the shop's customer id). Found once
+ * through a connector, then remembered durably, so later reads go straight to the record.
+ */
+export interface RecordLinks {
+  get(entity: string, key: string, system: string): Promise<string | undefined>;
+  set(entity: string, key: string, system: string, externalId: string): Promise<void>;
+}
+
 /** The per-operation context every resolver receives. Built fresh for each operation. */
 export interface GatewayContext {
   requestId: string;
   /** Epoch ms by which upstream work must be done. */
   deadline: number;
   loaders: RequestLoaders;
+  links: RecordLinks;
   principal: Principal | undefined;
 }

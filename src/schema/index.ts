@@ -11,7 +11,7 @@ import { scalarResolvers } from './scalars.ts';
  * a resolver for every bound field. Fields without a binding use the default resolver (a
  * property of the mapped parent record).
  */
-export function buildGatewaySchema(options: { directory: string; connectors: readonly NormalizedConnector[] }): GraphQLSchema {
+export function buildGatewaySchema(options: { directory: string; connectors: readonly NormalizedConnector[]; version: string }): GraphQLSchema {
   const sources = loadSchemaSources(options.directory);
   const documents = [parse(ENGINE_SDL), ...sources.documents];
   let typeInfo: GraphQLSchema;
@@ -22,5 +22,7 @@ export function buildGatewaySchema(options: { directory: string; connectors: rea
   }
   const connectors = new Map(options.connectors.map((c) => [c.name, c]));
   const resolvers = compileConnectBindings(typeInfo, sources.documents, connectors);
-  return makeExecutableSchema({ typeDefs: documents, resolvers: [scalarResolvers, resolvers] });
+  const about = { name: 'Interchange', version: options.version, connectors: options.connectors.map((c) => c.name) };
+  const engineResolvers = { Query: { about: () => about } };
+  return makeExecutableSchema({ typeDefs: documents, resolvers: [scalarResolvers, engineResolvers, resolvers] });
 }

@@ -10,8 +10,8 @@ import { ConfigurationError } from '../errors.ts';
 
 /** Directives and scalars the engine understands; prepended to the user's SDL. */
 export const ENGINE_SDL = /* GraphQL */ `
-"Fetch this field from a connector endpoint. Argument values are selectors: $args.x, $parent.y, $context.z, or literals."
-directive @connect(to: String!, args: JSON) on FIELD_DEFINITION
+"Fetch this field from a connector endpoint. Argument values are selectors: $args.x, $parent.y, $context.z, or literals. With link, the answer is the id of that entity in the system of the connector, remembered durably by the arguments."
+directive @connect(to: String!, args: JSON, link: String) on FIELD_DEFINITION
 "The writes this mutation causes, one per target system."
 directive @fanout(to: [JSON!]!) on FIELD_DEFINITION
 "The webhook events that feed this subscription field."
@@ -21,6 +21,17 @@ directive @auth(scopes: [String!]!) on FIELD_DEFINITION | OBJECT
 scalar JSON
 scalar DateTime
 scalar Date
+
+type Query {
+  "This gateway: its version and the systems it connects."
+  about: About!
+}
+
+type About {
+  name: String!
+  version: String!
+  connectors: [String!]!
+}
 `;
 
 export interface SchemaSources {

@@ -1,0 +1,158 @@
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { startPeopleBackend, API_KEY, type PeopleBackend } from '../fixtures/people/backend.ts';
+import { startTestGateway, type TestGateway } from '../support/gateway.ts';
+
+const fixture = { CONNECTORS_DIR: 'test/fixtures/people/connectors', SCHEMA_DIR: 'test/fixtures/people/schema' };
+
+let backend: PeopleBackend;
+let gateway: TestGateway;
+
+beforeAll(async () => {
+  backend = await startPeopleBackend();
+  gateway = await startTestGateway({ ...fixture, PEOPLE_URL: backend.url, PEOPLE_API_KEY: API_KEY });
+});
+afterAll(async () => {
+  await gateway?.stop();
+  await backend?.close();
+});
+afterEach(() => {
+  backend.calls.length = 0;
+});
+
+describe('batching and de-duplication', () => {
+  it('two fields needing the same system in one query make one batched upstream call', async () => {
+    const { body } = await gateway.query('{ a: person(id: "1") { name } b: person(id: "2") { name } }');
+    expect(body.errors).toBeUndefined();
+    expect(body.data).toEqual({ a: { name: 'Person 1' }, b: { name: 'Person 2' } });
+    expect(backend.calls.map((c) => c.url)).toEqual(['/people?ids=1%2C2']);
+  });
+
+  it('a hundred identical concurrent queries make one upstream call', async () => {
+    backend.override('/people/7', () => ({ delayMs: 150, body: { id: '7', name: 'Slow Seven' } }));
+    const results = await Promise.all(Array.from({ length: 100 }, () => gateway.query('{ freshPerson(id: "7") { name } }')));
+    for (const r of results) expect(r.body.data).toEqual({ freshPerson: { name: 'Slow Seven' } });
+    expect(backend.calls.filter((c) => c.pathname === '/people/7')).toHaveLength(1);
+  });
+
+  it('a nested field reads its parent record and batches across the list', async () => {
+    const { body } = await gateway.query('{ a: person(id: "1") { team { title } } b: person(id: "4") { team { title } } }');
+    expect(body.data).toEqual({ a: { team: { title: 'Team 1' } }, b: { team: { title: 'Team 1' } } });
+    // Both people are in team 1: one call for the people, one for the team (de-duplicated).
+    expect(backend.calls.map((c) => c.pathname)).toEqual(['/people', '/teams/1']);
+  });
+});
+
+describe('response cache', () => {
+  it('serves the same upstream request from the cache inside its TTL and asks again after it', async () => {
+    await gateway.query('{ person(id: "11") { name } }');
+    await gateway.query('{ person(id: "11") { name } }');
+    expect(backend.calls).toHaveLength(1);
+    await new Promise((r) => setTimeout(r, 1_100));
+    await gateway.query('{ person(id: "11") { name } }');
+    expect(backend.calls).toHaveLength(2);
+  });
+
+  it('caches batch answers per record, so a later batch asks only for the missing ones', async () => {
+    await gateway.query('{ person(id: "12") { name } }');
+    await gateway.query('{ a: person(id: "12") { name } b: person(id: "13") { name } }');
+    expect(backend.calls.map((c) => c.query.get('ids'))).toEqual(['12', '13']);
+  });
+});
+
+describe('safety of upstream paths', () => {
+  it('sends a path argument of ../../admin encoded inside its segment, never as a path', async () => {
+    const { body } = await gateway.query('query($p: String!) { document(path: $p) }', { p: '../../admin' });
+    expect(backend.calls.map((c) => c.url)).toEqual(['/docs/..%2F..%2Fadmin']);
+    expect(body.data).toEqual({ document: '..%2F..%2Fadmin' });
+  });
+
+  it('refuses a lone dot-dot segment before any call, so it cannot climb a level', async () => {
+    const { body } = await gateway.query('{ document(path: "..") }');
+    expect(body.data).toEqual({ document: null });
+    expect(body.errors![0]!.extensions).toMatchObject({ code: 'BAD_USER_INPUT', connector: 'people', endpoint: 'document' });
+    expect(backend.calls).toHaveLength(0);
+  });
+});
+
+describe('failures', () => {
+  it('gives partial data when one backend call fails, with the code and site, and no upstream body', async () => {
+    backend.override('/teams/9', () => ({ status: 503, body: { error: 'stack trace: secret-internal-detail' } }));
+    const { status, body, text } = await gateway.query('{ person(id: "3") { name } team(id: "9") { title } }');
+    expect(status).toBe(200);
+    expect(body.data).toEqual({ person: { name: 'Person 3' }, team: null });
+    expect(body.errors).toHaveLength(1);
+    expect(body.errors![0]).toMatchObject({ path: ['team'], extensions: { code: 'UPSTREAM_UNAVAILABLE', connector: 'people', endpoint: 'team' } });
+    expect(text).not.toContain('secret-internal-detail');
+    // A GET is retried: three attempts in all.
+    expect(backend.calls.filter((c) => c.pathname === '/teams/9')).toHaveLength(3);
+  });
+
+  it('reports drift (a missing required field) as UPSTREAM_BAD_RESPONSE naming the field', async () => {
+    backend.override('/people/21', () => ({ body: { id: '21' } }));
+    const { body } = await gateway.query('{ freshPerson(id: "21") { name } }');
+    expect(body.data).toEqual({ freshPerson: null });
+    expect(body.errors![0]!.extensions).toMatchObject({ code: 'UPSTREAM_BAD_RESPONSE', connector: 'people', endpoint: 'freshPerson', field: 'name' });
+  });
+
+  it('answers null for a record the backend does not have', async () => {
+    const { body } = await gateway.query('{ freshPerson(id: "999") { name } }');
+    expect(body).toEqual({ data: { freshPerson: null } });
+  });
+
+  it('refuses malformed GraphQL with a clear 400 and calls no backend', async () => {
+    const { status, body } = await gateway.query('{ person(id: "1") { name ');
+    expect(status).toBe(400);
+    expect(body.errors![0]!.extensions!.code).toBe('GRAPHQL_PARSE_FAILED');
+    expect(backend.calls).toHaveLength(0);
+  });
+});
+
+describe('pagination', () => {
+  it('pages through a cursor-paginated endpoint as a Relay connection to the end', async () => {
+    const seen: string[] = [];
+    let after: string | null = null;
+    for (let page = 0; page < 10; page++) {
+      const { body } = await gateway.query('query($after: String) { people(first: 10, after: $after) { nodes { id } pageInfo { hasNextPage endCursor } } }', { after });
+      seen.push(...body.data.people.nodes.map((n: { id: string }) => n.id));
+      if (!body.data.people.pageInfo.hasNextPage) break;
+      after = body.data.people.pageInfo.endCursor;
+    }
+    expect(seen).toEqual(Array.from({ length: 25 }, (_, i) => String(i + 1)));
+    expect(backend.calls).toHaveLength(3);
+  });
+
+  it('reads every page for a plain list field', async () => {
+    const { body } = await gateway.query('{ everyone { id } }');
+    expect(body.data.everyone).toHaveLength(25);
+    expect(backend.calls.map((c) => c.query.get('cursor'))).toEqual([null]);
+  });
+
+  it('refuses a forged cursor with BAD_USER_INPUT', async () => {
+    const { body } = await gateway.query('{ people(first: 5, after: "not-a-cursor") { nodes { id } } }');
+    expect(body.errors![0]!.extensions!.code).toBe('BAD_USER_INPUT');
+    expect(backend.calls).toHaveLength(0);
+  });
+});
+
+describe('operations surface', () => {
+  it('exposes the fixed metric names with connector and endpoint labels', async () => {
+    await gateway.query('{ freshPerson(id: "5") { name } }');
+    const text = await (await fetch(`${gateway.url}/metrics`)).text();
+    expect(text).toMatch(/interchange_upstream_requests_total\{connector="people",endpoint="freshPerson",code="200"\} \d+/);
+    expect(text).toMatch(/interchange_graphql_operations_total\{type="query",outcome="success"\} \d+/);
+    expect(text).toContain('interchange_upstream_request_duration_seconds_bucket{le="0.005",connector="people",endpoint="freshPerson"}');
+  });
+
+  it('answers /healthz and /readyz', async () => {
+    expect((await fetch(`${gateway.url}/healthz`)).status).toBe(200);
+    const ready = await fetch(`${gateway.url}/readyz`);
+    expect(ready.status).toBe(200);
+    expect(await ready.json()).toEqual({ status: 'ready', checks: { schema: true, database: true } });
+  });
+
+  it('serves the Sandbox landing page to a browser outside production', async () => {
+    const response = await fetch(`${gateway.url}/graphql`, { headers: { accept: 'text/html' } });
+    expect(response.status).toBe(200);
+    expect(await response.text()).toContain('sandbox');
+  });
+});
