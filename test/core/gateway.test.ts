@@ -28,7 +28,7 @@ describe('batching and de-duplication', () => {
   });
 
   it('a hundred identical concurrent queries make one upstream call', async () => {
-    backend.override('/people/7', () => ({ delayMs: 150, body: { id: '7', name: 'Slow Seven' } }));
+    backend.override('/people/7', () => ({ delayMs: 1_500, body: { id: '7', name: 'Slow Seven' } }));
     const results = await Promise.all(Array.from({ length: 100 }, () => gateway.query('{ freshPerson(id: "7") { name } }')));
     for (const r of results) expect(r.body.data).toEqual({ freshPerson: { name: 'Slow Seven' } });
     expect(backend.calls.filter((c) => c.pathname === '/people/7')).toHaveLength(1);
@@ -112,7 +112,7 @@ describe('pagination', () => {
     const seen: string[] = [];
     let after: string | null = null;
     for (let page = 0; page < 10; page++) {
-      const { body } = await gateway.query('query($after: String) { people(first: 10, after: $after) { nodes { id } pageInfo { hasNextPage endCursor } } }', { after });
+      const { body }: { body: any } = await gateway.query('query($after: String) { people(first: 10, after: $after) { nodes { id } pageInfo { hasNextPage endCursor } } }', { after });
       seen.push(...body.data.people.nodes.map((n: { id: string }) => n.id));
       if (!body.data.people.pageInfo.hasNextPage) break;
       after = body.data.people.pageInfo.endCursor;
