@@ -1,7 +1,9 @@
 import { z } from 'zod';
 import { defineConnector, secret } from '../src/connectors/define.ts';
+import { hubspotV3 } from '../src/events/signatures/index.ts';
 import { toUtc } from '../src/connectors/mapping.ts';
 import type { Customer } from '../src/generated/schema.ts';
+import { customerInput, customerPatch, type CustomerInput, type CustomerPatch } from './_inputs.ts';
 
 /**
  * CRM — shaped after HubSpot CRM v3 (https://developers.hubspot.com/docs/api/crm/contacts).
@@ -44,12 +46,37 @@ function toCustomer(c: Contact): CrmCustomer {
   };
 }
 
+function properties(input: Partial<CustomerInput>): Record<string, string> {
+  const out: Record<string, string> = {};
+  if (input.email !== undefined) out.email = input.email;
+  if (input.firstName !== undefined) out.firstname = input.firstName;
+  if (input.lastName !== undefined) out.lastname = input.lastName;
+  if (input.phone) out.phone = input.phone;
+  return out;
+}
+
 const batchRead = (idProperty?: 'email') => ({
   method: 'POST' as const,
   path: '/crm/v3/objects/contacts/batch/read',
   body: (keys: readonly unknown[]) => ({ properties: PROPERTIES, ...(idProperty && { idProperty }), inputs: keys.map((id) => ({ id: String(id) })) }),
   items: (raw: { results?: unknown[] }) => raw.results ?? [],
 });
+
+/** One entry of a HubSpot webhook batch (https://developers.hubspot.com/docs/api/webhooks). */
+interface HubSpotEvent {
+  eventId: number;
+  subscriptionId: number;
+  subscriptionType: string;
+  occurredAt: number;
+  objectId: number;
+  propertyName?: string;
+  propertyValue?: string;
+}
+const CONTACT_EVENTS: Record<string, string> = {
+  'contact.creation': 'customer.created',
+  'contact.propertyChange': 'customer.updated',
+  'contact.deletion': 'customer.deleted',
+};
 
 export default defineConnector({
   name: 'crm',
@@ -70,7 +97,48 @@ export default defineConnector({
     return remaining === 0 && interval > 0 ? { pauseMs: Math.min(interval, 10_000) } : undefined;
   },
   cacheTtlSeconds: 30,
+  errorMessage: (body: { message?: unknown }) => (typeof body?.message === 'string' ? body.message : undefined),
   endpoints: {
+    createContact: {
+      method: 'POST',
+      path: '/crm/v3/objects/contacts',
+      args: ['customer'],
+      input: z.object({ customer: customerInput }),
+      body: (args) => ({ properties: properties(args.customer as CustomerInput) }),
+      id: (raw: { id: string }) => raw.id,
+      map: (raw: { id: string }) => ({ id: raw.id }),
+      // HubSpot has no idempotency keys; the email is unique, and a repeat answers 409 naming the contact.
+      existing: ({ status, body }) => (status === 409 ? /Existing ID: (\d+)/.exec(String(body?.message))?.[1] : undefined),
+    },
+    updateContact: {
+      method: 'PATCH',
+      path: '/crm/v3/objects/contacts/{id}',
+      args: ['id', 'patch'],
+      input: z.object({ id: z.string(), patch: customerPatch }),
+      body: (args) => ({ properties: properties(args.patch as CustomerPatch) }),
+      id: (raw: { id: string }) => raw.id,
+      map: (raw: { id: string }) => ({ id: raw.id }),
+      touches: (args) => [`crm:contact:${String(args.id)}`],
+    },
+    archiveContact: {
+      method: 'DELETE',
+      path: '/crm/v3/objects/contacts/{id}',
+      args: ['id'],
+      id: (_raw, args) => String(args.id),
+      map: () => null,
+    },
+    createNote: {
+      method: 'POST',
+      path: '/crm/v3/objects/notes',
+      args: ['contactId', 'text'],
+      body: (args) => ({
+        properties: { hs_note_body: String(args.text), hs_timestamp: new Date().toISOString() },
+        // 202: HubSpot's association type "note to contact".
+        associations: [{ to: { id: String(args.contactId) }, types: [{ associationCategory: 'HUBSPOT_DEFINED', associationTypeId: 202 }] }],
+      }),
+      id: (raw: { id: string }) => raw.id,
+      map: (raw: { id: string }) => ({ id: raw.id }),
+    },
     contact: {
       path: '/crm/v3/objects/contacts/{id}',
       args: ['id'],
@@ -112,5 +180,28 @@ export default defineConnector({
         next: (raw: { paging?: { next?: { after?: string } } }) => raw.paging?.next?.after,
       },
     },
+  },
+  // HubSpot v3 signatures, keyed with the app's client secret; POSTs a batch of events.
+  webhooks: {
+    scheme: hubspotV3(),
+    secrets: ['WEBHOOK_SECRET', 'WEBHOOK_SECRET_PREVIOUS?'],
+    types: ['customer.created', 'customer.updated', 'customer.deleted'],
+    events: (batch: HubSpotEvent[]) =>
+      (Array.isArray(batch) ? batch : []).flatMap((e) => {
+        const type = CONTACT_EVENTS[e.subscriptionType];
+        if (!type) return [];
+        const id = String(e.objectId);
+        return [
+          {
+            // HubSpot does not promise eventId is unique on its own; with the subscription and time it is.
+            id: `${e.subscriptionId}:${e.eventId}:${e.occurredAt}`,
+            type,
+            occurredAt: e.occurredAt,
+            subject: { type: 'contact', id },
+            data: { propertyName: e.propertyName ?? null, propertyValue: e.propertyValue ?? null },
+            purges: [`crm:contact:${id}`],
+          },
+        ];
+      }),
   },
 });

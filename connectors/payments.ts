@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { defineConnector, secret } from '../src/connectors/define.ts';
+import { stripeSignature } from '../src/events/signatures/index.ts';
 import { moneyFromMinor, toUtc } from '../src/connectors/mapping.ts';
 
 /**
@@ -16,6 +17,20 @@ const paymentIntent = z.object({
   created: z.number(),
   metadata: z.record(z.string(), z.string()).nullish(),
 });
+
+/** A Stripe event (https://docs.stripe.com/api/events/object). */
+interface StripeEvent {
+  id: string;
+  type: string;
+  created: number;
+  data?: { object?: { id?: string; object?: string; payment_intent?: string; amount?: number; currency?: string; metadata?: Record<string, string> | null } };
+}
+const STRIPE_EVENTS: Record<string, string> = {
+  'payment_intent.created': 'payment.created',
+  'payment_intent.succeeded': 'payment.completed',
+  'payment_intent.canceled': 'payment.canceled',
+  'charge.refunded': 'payment.refunded',
+};
 
 export default defineConnector({
   name: 'payments',
@@ -36,6 +51,29 @@ export default defineConnector({
         createdAt: toUtc(new Date(p.created * 1000).toISOString()),
         orderName: p.metadata?.order ?? null,
       }),
+    },
+  },
+  // Stripe-Signature: t=…,v1=… over `${t}.${raw body}`, 300 s tolerance both ways.
+  webhooks: {
+    scheme: stripeSignature(),
+    secrets: ['WEBHOOK_SECRET', 'WEBHOOK_SECRET_PREVIOUS?'],
+    types: ['payment.created', 'payment.completed', 'payment.canceled', 'payment.refunded'],
+    events: (e: StripeEvent) => {
+      const type = STRIPE_EVENTS[e.type];
+      const object = e.data?.object;
+      // A charge names its payment intent: refunds are reported against the payment.
+      const intentId = object?.object === 'charge' ? object.payment_intent : object?.id;
+      if (!type || typeof intentId !== 'string') return [];
+      return [
+        {
+          id: e.id,
+          type,
+          occurredAt: e.created * 1000,
+          subject: { type: 'payment', id: intentId },
+          data: { amount: object?.amount ?? null, currency: object?.currency ?? null, orderName: object?.metadata?.order ?? null },
+          purges: [`payments:payment:${intentId}`],
+        },
+      ];
     },
   },
 });

@@ -1,7 +1,9 @@
 import { z } from 'zod';
 import { defineConnector, secret } from '../src/connectors/define.ts';
+import { mewsSecret } from '../src/events/signatures/index.ts';
 import { enumFrom, toUtc } from '../src/connectors/mapping.ts';
 import type { Reservation, ReservationStatus } from '../src/generated/schema.ts';
+import { customerInput, customerPatch, reservationInput, type CustomerInput, type CustomerPatch, type ReservationInput } from './_inputs.ts';
 
 /**
  * Hotel PMS — shaped after the Mews Connector API (https://docs.mews.com/connector-api).
@@ -36,6 +38,15 @@ const STATE: Record<string, ReservationStatus> = {
   Canceled: 'CANCELED',
 };
 
+function customerBody(input: Partial<CustomerInput>): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  if (input.firstName !== undefined) out.FirstName = input.firstName;
+  if (input.lastName !== undefined) out.LastName = input.lastName;
+  if (input.email !== undefined) out.Email = input.email;
+  if (input.phone) out.Phone = input.phone;
+  return out;
+}
+
 export type PmsReservation = Omit<Reservation, 'guest' | 'guestEmail'>;
 
 function toReservation(r: MewsReservation): PmsReservation {
@@ -68,6 +79,17 @@ const cursorPages = {
 // Every Mews read is a POST that changes nothing.
 const read = { method: 'POST' as const, idempotent: true };
 
+/** A Mews general webhook (https://docs.mews.com/connector-api/events/wh-general). */
+interface MewsWebhook {
+  EnterpriseId: string;
+  Events?: Array<{ Discriminator: string; Value?: { Id?: string } }>;
+}
+const MEWS_EVENTS: Record<string, string> = {
+  ServiceOrderUpdated: 'reservation.changed',
+  CustomerAdded: 'customer.created',
+  CustomerUpdated: 'customer.updated',
+};
+
 export default defineConnector({
   name: 'pms',
   title: 'Hotel PMS (Mews Connector API)',
@@ -78,7 +100,53 @@ export default defineConnector({
   },
   quota: { requests: 200, per: 'minute', concurrency: 8 },
   cacheTtlSeconds: 30,
+  errorMessage: (body: { Message?: unknown }) => (typeof body?.Message === 'string' ? body.Message : undefined),
   endpoints: {
+    createCustomer: {
+      method: 'POST',
+      path: `${base}/customers/add`,
+      args: ['customer'],
+      input: z.object({ customer: customerInput }),
+      // Mews has no idempotency keys; OverwriteExisting makes the email the key, so a repeat updates the same customer.
+      body: (args) => ({ ...customerBody(args.customer as CustomerInput), OverwriteExisting: true }),
+      id: (raw: { Id: string }) => raw.Id,
+      map: (raw: { Id: string }) => ({ id: raw.Id }),
+    },
+    updateCustomer: {
+      method: 'POST',
+      path: `${base}/customers/update`,
+      args: ['id', 'patch'],
+      input: z.object({ id: z.string(), patch: customerPatch }),
+      body: (args) => ({ CustomerId: String(args.id), ...customerBody(args.patch as CustomerPatch) }),
+      id: (raw: { Id: string }) => raw.Id,
+      map: () => null,
+    },
+    addReservation: {
+      method: 'POST',
+      path: `${base}/reservations/add`,
+      args: ['customerId', 'reservation', 'identifier?'],
+      input: z.object({ reservation: reservationInput }),
+      body: (args) => {
+        const r = args.reservation as ReservationInput;
+        return {
+          ServiceId: r.serviceId,
+          Reservations: [
+            {
+              Identifier: args.identifier == null ? undefined : String(args.identifier),
+              State: 'Confirmed',
+              StartUtc: new Date(r.checkIn).toISOString(),
+              EndUtc: new Date(r.checkOut).toISOString(),
+              CustomerId: String(args.customerId),
+              RequestedCategoryId: r.roomCategoryId,
+              PersonCounts: [{ AgeCategoryId: r.ageCategoryId, Count: r.guestCount }],
+              Notes: r.note ?? undefined,
+            },
+          ],
+        };
+      },
+      id: (raw: { Reservations?: Array<{ Reservation: { Id: string } }> }) => raw.Reservations?.[0]?.Reservation.Id,
+      map: (raw: { Reservations?: Array<{ Reservation: { Id: string; Number?: string } }> }) => ({ number: raw.Reservations?.[0]?.Reservation.Number ?? null }),
+    },
     reservation: {
       ...read,
       path: `${base}/reservations/getAll/2023-06-06`,
@@ -129,5 +197,29 @@ export default defineConnector({
       map: (c: MewsCustomer) => c.Email ?? null,
       batch: { key: 'id', maxSize: 1000, body: (ids) => ({ CustomerIds: ids, Limitation: { Count: 1000 } }), items: customers, keyOf: (c: MewsCustomer) => c.Id },
     },
+  },
+  // Mews signs nothing: the shared secret rides in the webhook URL's query string (`?secret=`).
+  webhooks: {
+    scheme: mewsSecret(),
+    secrets: ['WEBHOOK_SECRET', 'WEBHOOK_SECRET_PREVIOUS?'],
+    types: ['reservation.changed', 'customer.created', 'customer.updated'],
+    events: (payload: MewsWebhook, delivery) =>
+      (payload.Events ?? []).flatMap((e, i) => {
+        const type = MEWS_EVENTS[e.Discriminator];
+        const id = e.Value?.Id;
+        if (!type || !id) return [];
+        const reservation = type === 'reservation.changed';
+        return [
+          {
+            // Mews sends no event id, and two changes to one record send identical bodies: every
+            // delivery is a new event (a Mews retry may therefore be seen twice).
+            id: `${delivery.digest}:${delivery.receivedAt}:${i}`,
+            type,
+            subject: { type: reservation ? 'reservation' : 'customer', id },
+            data: reservation ? { reservationId: id, propertyId: payload.EnterpriseId } : { customerId: id },
+            purges: [`pms:${reservation ? 'reservation' : 'customer'}:${id}`],
+          },
+        ];
+      }),
   },
 });

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { defineConnector, secret } from '../src/connectors/define.ts';
+import { squareSignature } from '../src/events/signatures/index.ts';
 import { enumFrom, moneyFromMinor, toUtc } from '../src/connectors/mapping.ts';
 import type { PosCheck, PosCheckStatus } from '../src/generated/schema.ts';
 
@@ -53,6 +54,21 @@ const customer = z.object({ id: z.string(), email_address: z.string().nullish() 
 
 const locations = (settings: Readonly<Record<string, string>>) => (settings.LOCATION_IDS ?? '').split(',').filter(Boolean);
 
+/** A Square webhook event (https://developer.squareup.com/docs/webhooks/overview). */
+interface SquareEvent {
+  merchant_id: string;
+  type: string;
+  event_id: string;
+  created_at: string;
+  data?: { type: string; id: string };
+}
+const SQUARE_EVENTS: Record<string, string> = {
+  'order.created': 'check.created',
+  'order.updated': 'check.updated',
+  'customer.created': 'customer.created',
+  'customer.updated': 'customer.updated',
+};
+
 export default defineConnector({
   name: 'pos',
   title: 'POS (Square v2)',
@@ -99,6 +115,20 @@ export default defineConnector({
       response: customer,
       map: (c: z.infer<typeof customer>) => c.id,
       cacheTtlSeconds: 60,
+    },
+  },
+  // Square signs the subscription's notification URL + the raw body. The gateway signs the URL
+  // it was called at (scheme from X-Forwarded-Proto, Host): behind a proxy that keeps Host, that
+  // is the notification URL registered with Square.
+  webhooks: {
+    scheme: ({ url }) => squareSignature({ notificationUrl: url }),
+    secrets: ['SIGNATURE_KEY', 'SIGNATURE_KEY_PREVIOUS?'],
+    types: ['check.created', 'check.updated', 'customer.created', 'customer.updated'],
+    events: (e: SquareEvent) => {
+      const type = SQUARE_EVENTS[e.type];
+      if (!type || !e.data?.id) return [];
+      const entity = type.startsWith('check.') ? 'check' : 'customer';
+      return [{ id: e.event_id, type, occurredAt: e.created_at, subject: { type: entity, id: e.data.id }, data: { merchantId: e.merchant_id } }];
     },
   },
 });

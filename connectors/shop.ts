@@ -1,7 +1,9 @@
 import { z } from 'zod';
 import { defineConnector, secret } from '../src/connectors/define.ts';
+import { shopifyHmac } from '../src/events/signatures/index.ts';
 import { enumFrom, moneyFromDecimal, toUtc } from '../src/connectors/mapping.ts';
 import type { Order, OrderStatus } from '../src/generated/schema.ts';
+import { customerInput, customerPatch, type CustomerInput, type CustomerPatch } from './_inputs.ts';
 
 /**
  * E-commerce — shaped after the Shopify Admin REST API (https://shopify.dev/docs/api/admin-rest),
@@ -73,6 +75,15 @@ function toOrder(o: ShopOrder): ShopOrderRecord {
   };
 }
 
+function customerBody(input: Partial<CustomerInput>): Record<string, string> {
+  const out: Record<string, string> = {};
+  if (input.email !== undefined) out.email = input.email;
+  if (input.firstName !== undefined) out.first_name = input.firstName;
+  if (input.lastName !== undefined) out.last_name = input.lastName;
+  if (input.phone) out.phone = input.phone;
+  return out;
+}
+
 const customerRef = z.object({ id: z.number(), email: z.string().nullish() });
 
 const linkPages = (maxPageSize: number) => ({
@@ -81,6 +92,24 @@ const linkPages = (maxPageSize: number) => ({
   maxPageSize,
   items: (raw: { orders?: unknown[] }) => raw.orders ?? [],
 });
+
+/** The order or customer a Shopify webhook carries (the same shape as the REST resource). */
+interface ShopWebhookResource {
+  id: number;
+  name?: string;
+  email?: string | null;
+  financial_status?: string;
+  created_at?: string;
+  updated_at?: string;
+  customer?: { id?: number; email?: string | null } | null;
+}
+const TOPICS: Record<string, string> = {
+  'orders/create': 'order.created',
+  'orders/updated': 'order.updated',
+  'orders/paid': 'order.paid',
+  'customers/create': 'customer.created',
+  'customers/update': 'customer.updated',
+};
 
 export default defineConnector({
   name: 'shop',
@@ -94,7 +123,57 @@ export default defineConnector({
     return used !== undefined && size !== undefined && size - used <= 1 ? { pauseMs: 1_000 } : undefined;
   },
   cacheTtlSeconds: 30,
+  // Shopify errors are a string, or field → messages ({ email: ['has already been taken'] }).
+  errorMessage: (body: { errors?: unknown }) => {
+    const errors = body?.errors;
+    if (typeof errors === 'string') return errors;
+    if (errors && typeof errors === 'object') return Object.entries(errors).map(([field, messages]) => `${field} ${[messages].flat().join(', ')}`).join('; ');
+    return undefined;
+  },
   endpoints: {
+    createCustomer: {
+      method: 'POST',
+      path: `${base}/customers.json`,
+      args: ['customer'],
+      input: z.object({ customer: customerInput }),
+      body: (args) => ({ customer: { ...customerBody(args.customer as CustomerInput), verified_email: true } }),
+      id: (raw: { customer: { id: number } }) => String(raw.customer.id),
+      map: (raw: { customer: { id: number } }) => ({ id: String(raw.customer.id) }),
+      // Shopify has no idempotency keys; emails are unique, so a repeat is "has already been taken": find that customer.
+      existing: ({ status, body }, args) =>
+        status === 422 && JSON.stringify(body?.errors?.email ?? '').includes('taken')
+          ? { lookup: 'customerIdByEmail', args: { email: (args.customer as CustomerInput).email } }
+          : undefined,
+    },
+    updateCustomer: {
+      method: 'PUT',
+      path: `${base}/customers/{id}.json`,
+      args: ['id', 'patch'],
+      input: z.object({ id: z.string(), patch: customerPatch }),
+      body: (args) => ({ customer: { id: Number(args.id), ...customerBody(args.patch as CustomerPatch) } }),
+      id: (raw: { customer: { id: number } }) => String(raw.customer.id),
+      map: () => null,
+    },
+    markOrderPaid: {
+      method: 'POST',
+      path: `${base}/orders/{id}/transactions.json`,
+      args: ['id'],
+      // A capture without an amount takes what is outstanding.
+      body: () => ({ transaction: { kind: 'capture', currency: 'EUR' } }),
+      id: (raw: { transaction: { id: number } }) => String(raw.transaction.id),
+      map: () => null,
+      // Nothing outstanding any more: the order is paid already (by this write, before its answer was lost).
+      existing: ({ status, body }, args) => (status === 422 && JSON.stringify(body?.errors?.amount ?? '').includes('greater than 0') ? String(args.id) : undefined),
+      touches: (args) => [`shop:order:${String(args.id)}`],
+    },
+    orderIdByName: {
+      path: `${base}/orders.json`,
+      args: ['name'],
+      query: (args) => ({ name: String(args.name), status: 'any', fields: 'id,name' }),
+      unwrap: (raw: { orders?: unknown[] }) => raw.orders?.[0],
+      response: z.object({ id: z.number() }),
+      map: (o: { id: number }) => String(o.id),
+    },
     order: {
       path: `${base}/orders/{id}.json`,
       args: ['id'],
@@ -137,6 +216,35 @@ export default defineConnector({
       map: (c: z.infer<typeof customerRef>) => String(c.id),
       // Found ids are remembered as record links; a short TTL only spares repeated misses.
       cacheTtlSeconds: 60,
+    },
+  },
+  // Base64 HMAC of the raw body, keyed with the app's client secret. The delivery id header
+  // (X-Shopify-Webhook-Id, kept across retries) is the event id.
+  webhooks: {
+    scheme: shopifyHmac(),
+    secrets: ['WEBHOOK_SECRET', 'WEBHOOK_SECRET_PREVIOUS?'],
+    types: ['order.created', 'order.updated', 'order.paid', 'customer.created', 'customer.updated'],
+    events: (payload: Record<string, unknown>, delivery) => {
+      // The topic travels in X-Shopify-Topic with the resource as the body; a `{ topic, body }` envelope is read too.
+      const header = delivery.headers['x-shopify-topic'];
+      const topic = typeof header === 'string' ? header : String(payload.topic ?? '');
+      const resource = (typeof header === 'string' ? payload : payload.body) as ShopWebhookResource | undefined;
+      const type = TOPICS[topic];
+      if (!type || !resource) return [];
+      const id = String(resource.id);
+      const base = { id: delivery.eventId ?? delivery.digest, type, occurredAt: resource.updated_at ?? resource.created_at };
+      if (topic.startsWith('customers/')) {
+        return [{ ...base, subject: { type: 'customer', id }, data: { email: resource.email ?? null }, purges: [`shop:customer:${id}`] }];
+      }
+      const customerId = resource.customer?.id == null ? null : String(resource.customer.id);
+      return [
+        {
+          ...base,
+          subject: { type: 'order', id },
+          data: { orderId: id, name: resource.name ?? null, customerId, email: resource.email ?? resource.customer?.email ?? null, status: resource.financial_status ?? null },
+          purges: [`shop:order:${id}`, ...(customerId ? [`shop:customer:${customerId}`] : [])],
+        },
+      ];
     },
   },
 });

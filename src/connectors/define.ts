@@ -1,4 +1,5 @@
 import type { ZodType } from 'zod';
+import type { SignatureScheme } from '../events/signatures/types.ts';
 
 /**
  * The shape of a connector file (`connectors/<name>.ts`): everything the gateway knows about one
@@ -177,6 +178,85 @@ export interface EndpointDefinition {
   idempotent?: boolean;
   /** Entities the answer holds, as `type:id` tags, so a change event can purge it. */
   touches?: (args: Args, result: unknown) => readonly string[];
+  /** Writes: how the idempotency key travels (Xero, Stripe: a header; Square: a body field). */
+  idempotency?: { header: string } | { bodyField: string };
+  /** Writes: what the arguments must satisfy before anything is written (BAD_USER_INPUT names the field). */
+  input?: ZodType;
+  /** Writes: the id of the record the answer created or changed. */
+  id?: (raw: any, args: Args) => string | null | undefined;
+  /**
+   * Writes to systems without idempotency keys: an "already exists" answer (HubSpot's 409
+   * "Existing ID: 123", Shopify's 422 "has already been taken") names the record a repeat
+   * would have created. Return its id, or an endpoint of this connector that finds it, so a
+   * retry resolves to the existing record instead of failing or writing twice.
+   */
+  existing?: (answer: { status: number; body: any }, args: Args) => string | { lookup: string; args: Args } | undefined;
+}
+
+/**
+ * One change in the gateway's own terms, produced from a vendor's webhook or by a poller. The
+ * log keeps one row per (connector, id): a redelivery with the same id is dropped.
+ */
+export interface ChangeEventInput {
+  /** The vendor's event id: the de-duplication key within this connector. */
+  id: string;
+  /** Unified type, `<entity>.<change>` (`order.created`): one of the connector's declared `types`. */
+  type: string;
+  /** When it happened at the vendor: ISO-8601 text or epoch ms. Default: when it was received. */
+  occurredAt?: string | number;
+  /** The record the change is about, by this system's id. */
+  subject: { type: string; id: string };
+  /** Small JSON facts subscriptions filter on (`customerId`, `propertyId`). */
+  data?: Record<string, unknown>;
+  /** Cache tags (see `touches`) the change makes stale. Default `<connector>:<subject.type>:<subject.id>`. */
+  purges?: readonly string[];
+}
+
+/** What the mapping may know about a delivery besides its parsed body. */
+export interface WebhookDeliveryInfo {
+  /** Header names in lower case. */
+  headers: Readonly<Record<string, string | string[] | undefined>>;
+  /** The event id the signature scheme read from a signed header (Shopify, GitHub, Standard Webhooks). */
+  eventId: string | undefined;
+  /** The signed timestamp, epoch ms, when the scheme has one. */
+  timestamp: number | undefined;
+  receivedAt: number;
+  /** SHA-256 hex of the raw body, for vendors that send no event id. */
+  digest: string;
+}
+
+export interface WebhookDefinition {
+  /**
+   * How deliveries are verified (`stripeSignature()`, `shopifyHmac()`, …). A function builds the
+   * scheme for each delivery from the URL it was received at and the resolved settings (Square
+   * signs the notification URL).
+   */
+  scheme: SignatureScheme | ((target: { url: string; settings: Settings }) => SignatureScheme);
+  /**
+   * Names of the active secrets, resolved like every other secret (`CRM_WEBHOOK_SECRET`). A
+   * trailing `?` marks one that may be absent: the previous secret during a rotation.
+   */
+  secrets: readonly string[];
+  /** Every unified event type `events` can produce; `@event(from:)` bindings are checked against it. */
+  types: readonly string[];
+  /** Pure: the parsed body of one verified delivery → its changes (none for a handshake). */
+  events: (payload: any, delivery: WebhookDeliveryInfo) => readonly ChangeEventInput[];
+  /** Larger bodies are refused with 413 before they are verified; default 1 MiB. */
+  maxBodyBytes?: number;
+}
+
+/** A poller, for systems (or records) without webhooks: changes it finds become the same events. */
+export interface PollDefinition {
+  /** An endpoint of this connector that lists records changed since a time; never cached. */
+  endpoint: string;
+  intervalMs: number;
+  /** The modified-since cursor: the argument that carries it and how the time is written (default ISO-8601). */
+  cursor: { arg: string; format?: (epochMs: number) => string; overlapMs?: number };
+  types: readonly string[];
+  /** Pure: one changed record (as the endpoint maps it) → its changes; ids should name the version. */
+  events: (record: any) => readonly ChangeEventInput[];
+  /** How far back the very first poll looks when the log holds nothing from this connector; default 0. */
+  lookbackMs?: number;
 }
 
 export interface ConnectorDefinition {
@@ -200,7 +280,13 @@ export interface ConnectorDefinition {
   /** Default cache TTL for idempotent endpoints, seconds; default 30. */
   cacheTtlSeconds?: number;
   rateLimit?: RateLimitReader;
+  /** The system's own explanation in an error answer (shown to operators for failed writes; never a whole body). */
+  errorMessage?: (body: any, status: number) => string | undefined;
   endpoints: Record<string, EndpointDefinition>;
+  /** Signed webhooks this system sends, and how they map into unified events. */
+  webhooks?: WebhookDefinition;
+  /** Changes found by polling an endpoint, for systems without webhooks. */
+  poll?: PollDefinition;
 }
 
 /** Types a connector declaration. Validation happens at start-up (`normalizeConnector`). */

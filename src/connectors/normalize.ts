@@ -10,6 +10,7 @@ import type {
   PaginationDefinition,
   RateLimitReader,
 } from './define.ts';
+import { checkPoll, normalizePoll, normalizeWebhooks, pollSchema, webhooksSchema, type NormalizedPoll, type NormalizedWebhooks } from '../events/declaration.ts';
 
 /**
  * Start-up validation of connector files, and the defaults every connector shares. A connector
@@ -77,6 +78,10 @@ const endpoint = z.strictObject({
   cacheTtlSeconds: z.number().nonnegative().optional(),
   idempotent: z.boolean().optional(),
   touches: fn.optional(),
+  idempotency: z.union([z.strictObject({ header: z.string().min(1) }), z.strictObject({ bodyField: z.string().min(1) })]).optional(),
+  input: zodSchema.optional(),
+  id: fn.optional(),
+  existing: fn.optional(),
 });
 
 const connector = z.strictObject({
@@ -97,7 +102,10 @@ const connector = z.strictObject({
   breaker: z.strictObject({ consecutiveFailures: positiveInt.optional(), halfOpenAfterMs: positiveInt.optional() }).optional(),
   cacheTtlSeconds: z.number().nonnegative().optional(),
   rateLimit: fn.optional(),
+  errorMessage: fn.optional(),
   endpoints: z.record(z.string().regex(/^[A-Za-z][A-Za-z0-9]*$/, 'endpoint names like "contact"'), endpoint),
+  webhooks: webhooksSchema.optional(),
+  poll: pollSchema.optional(),
 });
 
 export interface ArgumentSpec {
@@ -124,6 +132,10 @@ export interface NormalizedEndpoint {
   cacheTtlSeconds: number;
   idempotent: boolean;
   touches: EndpointDefinition['touches'];
+  idempotency: EndpointDefinition['idempotency'];
+  input: z.ZodType | undefined;
+  id: EndpointDefinition['id'];
+  existing: EndpointDefinition['existing'];
 }
 
 export interface NormalizedQuota {
@@ -145,9 +157,13 @@ export interface NormalizedConnector {
   breaker: { consecutiveFailures: number; halfOpenAfterMs: number };
   cacheTtlSeconds: number;
   rateLimit: RateLimitReader | undefined;
+  errorMessage: ConnectorDefinition['errorMessage'];
   endpoints: Readonly<Record<string, NormalizedEndpoint>>;
   /** Every setting the connector needs resolved: secrets in auth and headers, and its variables. */
   secrets: readonly string[];
+  /** Inbound webhooks: scheme, secret names (required ones are also in `secrets`), mapping. */
+  webhooks: NormalizedWebhooks | undefined;
+  poll: NormalizedPoll | undefined;
 }
 
 export const CONNECTOR_DEFAULTS = {
@@ -202,6 +218,8 @@ function secretsOf(def: ConnectorDefinition): string[] {
   };
   visit(def.auth);
   visit(def.headers);
+  // The webhook secrets a connector cannot verify without; optional ones (`NAME?`) are resolved by `events/`.
+  for (const name of def.webhooks?.secrets ?? []) if (!name.endsWith('?')) names.add(name);
   for (const name of def.variables ?? []) names.add(name);
   return [...names].sort();
 }
@@ -261,8 +279,14 @@ export function normalizeConnector(definition: unknown, source: string): Normali
       cacheTtlSeconds: ep.cacheTtlSeconds ?? (idempotent ? def.cacheTtlSeconds ?? CONNECTOR_DEFAULTS.cacheTtlSeconds : 0),
       idempotent,
       touches: ep.touches,
+      idempotency: ep.idempotency,
+      input: ep.input,
+      id: ep.id,
+      existing: ep.existing,
     };
   }
+  const poll = def.poll && normalizePoll(def.poll);
+  if (poll) problems.push(...checkPoll(poll, endpoints, source));
   if (problems.length > 0) throw new ConfigurationError(`Invalid connector\n${problems.join('\n')}`);
 
   return Object.freeze({
@@ -282,7 +306,10 @@ export function normalizeConnector(definition: unknown, source: string): Normali
     breaker: { ...CONNECTOR_DEFAULTS.breaker, ...def.breaker },
     cacheTtlSeconds: def.cacheTtlSeconds ?? CONNECTOR_DEFAULTS.cacheTtlSeconds,
     rateLimit: def.rateLimit,
+    errorMessage: def.errorMessage,
     endpoints: Object.freeze(endpoints),
     secrets: secretsOf(def),
+    webhooks: def.webhooks && normalizeWebhooks(def.webhooks),
+    poll,
   });
 }

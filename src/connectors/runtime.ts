@@ -29,6 +29,12 @@ export interface CallOptions {
   deadline?: number;
 }
 
+export interface WriteOptions extends CallOptions {
+  /** Sent the way the endpoint declares (`idempotency`); the same on every attempt. */
+  idempotencyKey: string;
+  signal?: AbortSignal;
+}
+
 export interface ConnectorRuntime {
   readonly connectors: ReadonlyMap<string, NormalizedConnector>;
   /** `crm.contact` → its endpoint; throws on an unknown reference. */
@@ -39,7 +45,24 @@ export interface ConnectorRuntime {
   fetchMany(endpoint: NormalizedEndpoint, keys: readonly unknown[], args: Args, options?: CallOptions): Promise<unknown[]>;
   /** One page of a paginated endpoint. */
   fetchPage(endpoint: NormalizedEndpoint, args: Args, page: PageRequest, options?: CallOptions): Promise<Page>;
+  /**
+   * One write, as the outbox dispatches it: never cached, never shared with another caller, never
+   * repeated here (the outbox repeats it, with the same idempotency key). Resolves with the
+   * answer whatever its status; rejects only where `http/` does (network, 5xx, 429, timeout).
+   */
+  write(endpoint: NormalizedEndpoint, args: Args, options: WriteOptions): Promise<UpstreamResponse>;
+  /** Drops every cached answer that holds one of these `touches` tags (a change event made them stale). */
+  purge(tags: readonly string[]): Promise<void>;
   close(): Promise<void>;
+}
+
+/**
+ * The tag index behind `purge` (implemented in `events/purge.ts`). `set` indexes the key under
+ * its tags and runs `write`; it keeps no entry whose read started before a purge of its tags.
+ */
+export interface CacheTags {
+  set(tags: readonly string[], key: string, ttlMs: number, startedAt: number, write: () => Promise<unknown>): Promise<void>;
+  purge(tags: readonly string[]): Promise<void>;
 }
 
 interface Entry {
@@ -53,6 +76,8 @@ export function createConnectorRuntime(deps: {
   settings: Readonly<Record<string, Settings>>;
   cache: Keyv;
   metrics: Metrics;
+  /** Without it, answers are cached by TTL only and `purge` does nothing. */
+  tags?: CacheTags;
 }): ConnectorRuntime {
   const connectors = new Map(deps.connectors.map((c) => [c.name, c]));
   const inflight = new Map<string, Promise<unknown>>();
@@ -73,8 +98,17 @@ export function createConnectorRuntime(deps: {
     throw errorForStatus(siteOf(endpoint), response.status);
   }
 
+  /** Caches one answer for the endpoint's TTL, indexed under the tags it `touches`. */
+  async function store(endpoint: NormalizedEndpoint, args: Args, key: string, value: unknown, startedAt: number): Promise<void> {
+    const ttlMs = endpoint.cacheTtlSeconds * 1000;
+    const write = () => cache.set(key, { v: value } satisfies Entry, ttlMs);
+    const tags = deps.tags && endpoint.touches ? tagsOf(endpoint, args, value) : [];
+    if (tags.length === 0) await write();
+    else await deps.tags!.set(tags, key, ttlMs, startedAt, write);
+  }
+
   /** Shares one producer among concurrent callers of the same key, and caches its result for the TTL. */
-  async function cached(endpoint: NormalizedEndpoint, key: string, produce: () => Promise<unknown>): Promise<unknown> {
+  async function cached(endpoint: NormalizedEndpoint, key: string, args: Args, produce: () => Promise<unknown>): Promise<unknown> {
     const ttl = endpoint.cacheTtlSeconds;
     if (ttl > 0) {
       const hit = (await cache.get<Entry>(key)) as Entry | undefined;
@@ -83,8 +117,9 @@ export function createConnectorRuntime(deps: {
     }
     const pending = inflight.get(key);
     if (pending) return pending;
+    const startedAt = Date.now();
     const produced = produce().then(async (value) => {
-      if (ttl > 0) await cache.set(key, { v: value } satisfies Entry, ttl * 1000);
+      if (ttl > 0) await store(endpoint, args, key, value, startedAt);
       return value;
     });
     inflight.set(key, produced);
@@ -98,7 +133,7 @@ export function createConnectorRuntime(deps: {
 
   function fetch(endpoint: NormalizedEndpoint, args: Args, options: CallOptions = {}): Promise<unknown> {
     const request = buildRequest(endpoint, args, settingsOf(endpoint), options.deadline);
-    return cached(endpoint, requestKey(endpoint.connector, request), async () => {
+    return cached(endpoint, requestKey(endpoint.connector, request), args, async () => {
       const response = await send(endpoint, request);
       if (response.status === 404) return null;
       const record = endpoint.unwrap ? safely(endpoint, () => endpoint.unwrap!(response.body)) : response.body;
@@ -124,6 +159,7 @@ export function createConnectorRuntime(deps: {
       else if (inflight.has(key)) results[i] = inflight.get(key)!;
       else misses.push(i);
     });
+    const startedAt = Date.now();
     for (let start = 0; start < misses.length; start += batch.maxSize) {
       const chunk = misses.slice(start, start + batch.maxSize);
       const answers = fetchBatch(endpoint, chunk.map((i) => keys[i]), args, options);
@@ -131,7 +167,7 @@ export function createConnectorRuntime(deps: {
         const key = itemKeys[i]!;
         const one = answers.then(async (values) => {
           const value = values[position];
-          if (endpoint.cacheTtlSeconds > 0) await cache.set(key, { v: value } satisfies Entry, endpoint.cacheTtlSeconds * 1000);
+          if (endpoint.cacheTtlSeconds > 0) await store(endpoint, { ...args, [batch.key]: keys[i] }, key, value, startedAt);
           return value;
         });
         inflight.set(key, one);
@@ -181,7 +217,7 @@ export function createConnectorRuntime(deps: {
   function fetchPage(endpoint: NormalizedEndpoint, args: Args, page: PageRequest, options: CallOptions = {}): Promise<Page> {
     const { request, position, size } = pageRequest(endpoint, args, settingsOf(endpoint), page);
     const key = `${requestKey(endpoint.connector, request)} first=${page.first} skip=${position.s ?? 0}`;
-    return cached(endpoint, key, async () => {
+    return cached(endpoint, key, args, async () => {
       const response = await send(endpoint, { ...request, deadline: options.deadline });
       if (response.status === 404) return { items: [], cursors: [], endCursor: null, hasNextPage: false } satisfies Page;
       return safely(endpoint, () =>
@@ -201,10 +237,27 @@ export function createConnectorRuntime(deps: {
     fetch,
     fetchMany,
     fetchPage,
+    write(endpoint, args, options) {
+      const request = buildRequest(endpoint, args, settingsOf(endpoint), options.deadline);
+      const idempotency = endpoint.idempotency;
+      if (idempotency && 'header' in idempotency) request.headers = { ...request.headers, [idempotency.header]: options.idempotencyKey };
+      if (idempotency && 'bodyField' in idempotency) request.body = { ...(request.body as object | undefined), [idempotency.bodyField]: options.idempotencyKey };
+      return upstreamOf(endpoint).request({ ...request, idempotent: false, signal: options.signal });
+    },
+    purge: async (tags) => deps.tags?.purge(tags),
     async close() {
       await Promise.all([...deps.upstreams.values()].map((u) => u.close()));
     },
   };
+}
+
+/** The tags an answer holds; a `touches` that throws tags nothing (the entry then lives until its TTL). */
+function tagsOf(endpoint: NormalizedEndpoint, args: Args, value: unknown): readonly string[] {
+  try {
+    return endpoint.touches!(args, value);
+  } catch {
+    return [];
+  }
 }
 
 function siteOf(endpoint: NormalizedEndpoint): UpstreamSite {

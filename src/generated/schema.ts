@@ -24,20 +24,53 @@ export type About = {
   version: Scalars['String']['output'];
 };
 
+/** A payment taken by the payments provider (card, wallet). */
+export type CardPayment = {
+  amount: Money;
+  createdAt: Scalars['DateTime']['output'];
+  id: Scalars['ID']['output'];
+  /** The shop order it pays, when it names one. */
+  orderName: Maybe<Scalars['String']['output']>;
+  status: Scalars['String']['output'];
+};
+
+/**
+ * A change reported by a connected system (a verified webhook, or a poller), as written once to the
+ * gateway's event log. To resume after a disconnect, pass the last `cursor` seen as `after` (over
+ * graphql-ws) or let EventSource send it as `Last-Event-ID` (over SSE at /graphql/stream): missed
+ * events are replayed from the log — the newest 1,000, none older than 24 hours — and then live
+ * ones follow, none twice.
+ */
+export type ChangeEvent = {
+  /** Position in the event log, increasing. Pass it back as `after` to resume after this event. */
+  cursor: Scalars['ID']['output'];
+  /** Facts from the event, as the connector mapped them. */
+  data: Maybe<Scalars['JSON']['output']>;
+  /** The id the sending system gave the event. */
+  eventId: Scalars['ID']['output'];
+  occurredAt: Scalars['DateTime']['output'];
+  receivedAt: Scalars['DateTime']['output'];
+  /** The connector that reported it. */
+  source: Scalars['String']['output'];
+  subject: EventSubject;
+  /** Unified type, like order.created. */
+  type: Scalars['String']['output'];
+};
+
 /** One guest across every system, matched by email. `id` is the CRM contact id. */
 export type Customer = {
   createdAt: Maybe<Scalars['DateTime']['output']>;
   email: Scalars['String']['output'];
   firstName: Maybe<Scalars['String']['output']>;
   id: Scalars['ID']['output'];
-  invoices: Array<Invoice>;
+  invoices: Maybe<Array<Invoice>>;
   lastName: Maybe<Scalars['String']['output']>;
   /** The record's id in each system. */
   links: CustomerLinks;
-  orders: Array<Order>;
+  orders: Maybe<Array<Order>>;
   phone: Maybe<Scalars['String']['output']>;
-  posChecks: Array<PosCheck>;
-  reservations: Array<Reservation>;
+  posChecks: Maybe<Array<PosCheck>>;
+  reservations: Maybe<Array<Reservation>>;
   updatedAt: Maybe<Scalars['DateTime']['output']>;
 };
 
@@ -52,6 +85,26 @@ export type CustomerEdge = {
   node: Customer;
 };
 
+export type CustomerEvent = ChangeEvent & {
+  cursor: Scalars['ID']['output'];
+  /** The customer as the CRM has it now. */
+  customer: Maybe<Customer>;
+  data: Maybe<Scalars['JSON']['output']>;
+  eventId: Scalars['ID']['output'];
+  occurredAt: Scalars['DateTime']['output'];
+  receivedAt: Scalars['DateTime']['output'];
+  source: Scalars['String']['output'];
+  subject: EventSubject;
+  type: Scalars['String']['output'];
+};
+
+export type CustomerInput = {
+  email: Scalars['String']['input'];
+  firstName: Scalars['String']['input'];
+  lastName: Scalars['String']['input'];
+  phone?: InputMaybe<Scalars['String']['input']>;
+};
+
 /** Where one customer lives in each system. Found by email on first use and remembered. */
 export type CustomerLinks = {
   accounting: Maybe<Scalars['ID']['output']>;
@@ -61,6 +114,25 @@ export type CustomerLinks = {
   pms: Maybe<Scalars['ID']['output']>;
   pos: Maybe<Scalars['ID']['output']>;
   shop: Maybe<Scalars['ID']['output']>;
+};
+
+/** Fields to change; email is the key that links the systems and cannot change here. */
+export type CustomerPatch = {
+  firstName?: InputMaybe<Scalars['String']['input']>;
+  lastName?: InputMaybe<Scalars['String']['input']>;
+  phone?: InputMaybe<Scalars['String']['input']>;
+};
+
+export type DeadLetter = {
+  mutation: Scalars['String']['output'];
+  operationId: Scalars['ID']['output'];
+  step: WriteStep;
+};
+
+/** The record a change is about, by the id of the system that reported it. */
+export type EventSubject = {
+  id: Scalars['ID']['output'];
+  type: Scalars['String']['output'];
 };
 
 /** A sales invoice in the accounting system. */
@@ -76,6 +148,8 @@ export type Invoice = {
   id: Scalars['ID']['output'];
   issuedOn: Scalars['Date']['output'];
   number: Scalars['String']['output'];
+  /** The shop order this invoice bills (its reference is the order name). */
+  orderId: Maybe<Scalars['ID']['output']>;
   payments: Array<Payment>;
   /** The shop order it bills, when it bills one. */
   reference: Maybe<Scalars['String']['output']>;
@@ -96,6 +170,57 @@ export type InvoiceStatus =
 export type Money = {
   amount: Scalars['String']['output'];
   currency: Scalars['String']['output'];
+};
+
+export type Mutation = {
+  /** A new guest in the CRM, the shop, accounting and the PMS. If a later system refuses, the CRM contact is archived. */
+  createCustomer: WriteOperation;
+  /** Books a stay in the PMS and notes it on the guest's CRM timeline. */
+  createReservation: WriteOperation;
+  /** Records a payment against an invoice in accounting, and marks the shop order it bills as paid. */
+  recordPayment: WriteOperation;
+  /** Replays every dead letter, optionally only those of one connector or mutation. */
+  replayDeadLetters: Array<ReplayResult>;
+  /** Sends the dead or failed steps of one operation (or one step) again, with their original idempotency keys. */
+  replayWrite: ReplayResult;
+  /** Changes a guest in every system it is linked in. */
+  updateCustomer: WriteOperation;
+};
+
+
+export type MutationCreateCustomerArgs = {
+  idempotencyKey?: InputMaybe<Scalars['String']['input']>;
+  input: CustomerInput;
+};
+
+
+export type MutationCreateReservationArgs = {
+  idempotencyKey?: InputMaybe<Scalars['String']['input']>;
+  input: ReservationInput;
+};
+
+
+export type MutationRecordPaymentArgs = {
+  idempotencyKey?: InputMaybe<Scalars['String']['input']>;
+  input: PaymentInput;
+};
+
+
+export type MutationReplayDeadLettersArgs = {
+  connector?: InputMaybe<Scalars['String']['input']>;
+  mutation?: InputMaybe<Scalars['String']['input']>;
+};
+
+
+export type MutationReplayWriteArgs = {
+  id: Scalars['ID']['input'];
+};
+
+
+export type MutationUpdateCustomerArgs = {
+  id: Scalars['ID']['input'];
+  idempotencyKey?: InputMaybe<Scalars['String']['input']>;
+  input: CustomerPatch;
 };
 
 /** An online order from the shop. */
@@ -123,6 +248,19 @@ export type OrderConnection = {
 export type OrderEdge = {
   cursor: Scalars['String']['output'];
   node: Order;
+};
+
+export type OrderEvent = ChangeEvent & {
+  cursor: Scalars['ID']['output'];
+  data: Maybe<Scalars['JSON']['output']>;
+  eventId: Scalars['ID']['output'];
+  occurredAt: Scalars['DateTime']['output'];
+  /** The order as the shop has it now. */
+  order: Maybe<Order>;
+  receivedAt: Scalars['DateTime']['output'];
+  source: Scalars['String']['output'];
+  subject: EventSubject;
+  type: Scalars['String']['output'];
 };
 
 export type OrderLine = {
@@ -153,6 +291,26 @@ export type Payment = {
   amount: Money;
   date: Scalars['Date']['output'];
   id: Scalars['ID']['output'];
+};
+
+export type PaymentEvent = ChangeEvent & {
+  cursor: Scalars['ID']['output'];
+  data: Maybe<Scalars['JSON']['output']>;
+  eventId: Scalars['ID']['output'];
+  occurredAt: Scalars['DateTime']['output'];
+  /** The payment as the provider has it now. */
+  payment: Maybe<CardPayment>;
+  receivedAt: Scalars['DateTime']['output'];
+  source: Scalars['String']['output'];
+  subject: EventSubject;
+  type: Scalars['String']['output'];
+};
+
+export type PaymentInput = {
+  /** Decimal amount in the invoice's currency, like 120.50. */
+  amount: Scalars['String']['input'];
+  date: Scalars['Date']['input'];
+  invoiceId: Scalars['ID']['input'];
 };
 
 /** A bar or restaurant check from the POS. */
@@ -186,12 +344,15 @@ export type Query = {
   customerByEmail: Maybe<Customer>;
   /** Customers in CRM order; `search` matches name or email. */
   customers: CustomerConnection;
+  deadLetters: Array<DeadLetter>;
   invoice: Maybe<Invoice>;
   order: Maybe<Order>;
   orders: OrderConnection;
   reservation: Maybe<Reservation>;
   /** Stays that overlap the interval. */
   reservations: ReservationConnection;
+  writeOperation: Maybe<WriteOperation>;
+  writeOperations: WriteOperationConnection;
 };
 
 
@@ -209,6 +370,11 @@ export type QueryCustomersArgs = {
   after?: InputMaybe<Scalars['String']['input']>;
   first?: InputMaybe<Scalars['Int']['input']>;
   search?: InputMaybe<Scalars['String']['input']>;
+};
+
+
+export type QueryDeadLettersArgs = {
+  first?: InputMaybe<Scalars['Int']['input']>;
 };
 
 
@@ -241,6 +407,24 @@ export type QueryReservationsArgs = {
   to: Scalars['DateTime']['input'];
 };
 
+
+export type QueryWriteOperationArgs = {
+  id: Scalars['ID']['input'];
+};
+
+
+export type QueryWriteOperationsArgs = {
+  after?: InputMaybe<Scalars['String']['input']>;
+  first?: InputMaybe<Scalars['Int']['input']>;
+  status?: InputMaybe<WriteStatus>;
+};
+
+export type ReplayResult = {
+  operationId: Scalars['ID']['output'];
+  replayedSteps: Scalars['Int']['output'];
+  status: WriteStatus;
+};
+
 /** A hotel stay in the PMS. */
 export type Reservation = {
   checkIn: Scalars['DateTime']['output'];
@@ -267,6 +451,32 @@ export type ReservationEdge = {
   node: Reservation;
 };
 
+export type ReservationEvent = ChangeEvent & {
+  cursor: Scalars['ID']['output'];
+  data: Maybe<Scalars['JSON']['output']>;
+  eventId: Scalars['ID']['output'];
+  occurredAt: Scalars['DateTime']['output'];
+  receivedAt: Scalars['DateTime']['output'];
+  /** The reservation as the PMS has it now. */
+  reservation: Maybe<Reservation>;
+  source: Scalars['String']['output'];
+  subject: EventSubject;
+  type: Scalars['String']['output'];
+};
+
+/** A stay to book. The ids are the PMS's own (service, room category, age category). */
+export type ReservationInput = {
+  ageCategoryId: Scalars['ID']['input'];
+  checkIn: Scalars['DateTime']['input'];
+  checkOut: Scalars['DateTime']['input'];
+  /** The customer's id (the CRM contact id). */
+  customerId: Scalars['ID']['input'];
+  guestCount: Scalars['Int']['input'];
+  note?: InputMaybe<Scalars['String']['input']>;
+  roomCategoryId: Scalars['ID']['input'];
+  serviceId: Scalars['ID']['input'];
+};
+
 export type ReservationStatus =
   | 'CANCELED'
   | 'CHECKED_IN'
@@ -274,3 +484,107 @@ export type ReservationStatus =
   | 'CONFIRMED'
   | 'INQUIRED'
   | 'OPTIONAL';
+
+export type Subscription = {
+  /** A customer was created or changed in the CRM; `id` is `Customer.id`. */
+  customerUpdated: CustomerEvent;
+  /** A new shop order. */
+  orderCreated: OrderEvent;
+  /**
+   * A shop order changed (status, payment, refund). `customerId` is the customer's id in the shop
+   * (`Customer.links.shop`); `customerEmail` matches the order's email, the key customers are
+   * linked by across systems.
+   */
+  orderUpdated: OrderEvent;
+  /** A payment succeeded. */
+  paymentCompleted: PaymentEvent;
+  /** A reservation was created, changed or canceled; `propertyId` is `Reservation.propertyId`. */
+  reservationChanged: ReservationEvent;
+};
+
+
+export type SubscriptionCustomerUpdatedArgs = {
+  after?: InputMaybe<Scalars['ID']['input']>;
+  id?: InputMaybe<Scalars['ID']['input']>;
+};
+
+
+export type SubscriptionOrderCreatedArgs = {
+  after?: InputMaybe<Scalars['ID']['input']>;
+};
+
+
+export type SubscriptionOrderUpdatedArgs = {
+  after?: InputMaybe<Scalars['ID']['input']>;
+  customerEmail?: InputMaybe<Scalars['String']['input']>;
+  customerId?: InputMaybe<Scalars['ID']['input']>;
+};
+
+
+export type SubscriptionPaymentCompletedArgs = {
+  after?: InputMaybe<Scalars['ID']['input']>;
+};
+
+
+export type SubscriptionReservationChangedArgs = {
+  after?: InputMaybe<Scalars['ID']['input']>;
+  propertyId?: InputMaybe<Scalars['ID']['input']>;
+};
+
+/** A mutation's writes, accepted durably before the answer and carried out by the outbox. */
+export type WriteOperation = {
+  createdAt: Scalars['DateTime']['output'];
+  id: Scalars['ID']['output'];
+  mutation: Scalars['String']['output'];
+  status: WriteStatus;
+  steps: Array<WriteStep>;
+  updatedAt: Scalars['DateTime']['output'];
+};
+
+export type WriteOperationConnection = {
+  edges: Array<WriteOperationEdge>;
+  nodes: Array<WriteOperation>;
+  pageInfo: PageInfo;
+};
+
+export type WriteOperationEdge = {
+  cursor: Scalars['String']['output'];
+  node: WriteOperation;
+};
+
+/** COMPLETED: every system holds the change. PARTIAL: some do, others are still retrying or dead-lettered. PENDING: accepted, none done yet. FAILED: none holds it (dead or undone). */
+export type WriteStatus =
+  | 'COMPLETED'
+  | 'FAILED'
+  | 'PARTIAL'
+  | 'PENDING';
+
+/** One write to one system. */
+export type WriteStep = {
+  attempts: Scalars['Int']['output'];
+  endpoint: Scalars['String']['output'];
+  /** The system's reason for the last failure. */
+  error: Maybe<Scalars['String']['output']>;
+  /** The record's id in that system, once written. */
+  externalId: Maybe<Scalars['String']['output']>;
+  id: Scalars['ID']['output'];
+  kind: WriteStepKind;
+  maxAttempts: Scalars['Int']['output'];
+  name: Scalars['String']['output'];
+  nextAttemptAt: Maybe<Scalars['DateTime']['output']>;
+  status: WriteStepStatus;
+  /** The connector written to. */
+  system: Scalars['String']['output'];
+};
+
+export type WriteStepKind =
+  | 'COMPENSATION'
+  | 'FORWARD';
+
+export type WriteStepStatus =
+  | 'COMPENSATED'
+  | 'DEAD'
+  | 'IN_FLIGHT'
+  | 'PENDING'
+  | 'RETRY_SCHEDULED'
+  | 'SUCCEEDED';

@@ -34,7 +34,7 @@ const DEFAULT_PAGE_SIZE = 20;
 const MAX_PAGES = 20;
 
 /** One hop of a `$parent` selector: a plain property, or a field that has its own binding. */
-interface Hop {
+export interface Hop {
   typeName: string;
   fieldName: string;
   bound: boolean;
@@ -54,9 +54,9 @@ interface ConnectBinding {
   link: string | undefined;
 }
 
-type Resolvers = Record<string, Record<string, GraphQLFieldResolver<unknown, GatewayContext>>>;
+export type Resolvers = Record<string, Record<string, GraphQLFieldResolver<unknown, GatewayContext>>>;
 
-function directiveArgument(directive: DirectiveNode, name: string): ValueNode | undefined {
+export function directiveArgument(directive: DirectiveNode, name: string): ValueNode | undefined {
   return directive.arguments?.find((a) => a.name.value === name)?.value;
 }
 
@@ -149,29 +149,42 @@ function checkSelector(
     case 'parent': {
       const rootTypes = [schema.getQueryType(), schema.getMutationType(), schema.getSubscriptionType()];
       if (rootTypes.includes(type)) return `$parent is not available on root type ${type.name}`;
-      const hops: Hop[] = [];
-      let current: GraphQLObjectType = type;
-      for (const [i, name] of selector.path.entries()) {
-        const next = current.getFields()[name];
-        if (!next) return `$parent.${selector.path.slice(0, i + 1).join('.')}: type ${current.name} has no field "${name}"`;
-        hops.push({ typeName: current.name, fieldName: name, bound: boundFields.has(`${current.name}.${name}`) });
-        const named = getNamedType(next.type);
-        if (i < selector.path.length - 1) {
-          if (!isObjectType(named)) return `$parent.${selector.path.slice(0, i + 1).join('.')} is a ${named.name}, which has no fields`;
-          current = named;
-        }
-      }
-      return hops.some((h) => h.bound) ? hops : undefined;
+      const hops = hopsThrough(type, selector.path, boundFields, '$parent');
+      return typeof hops === 'string' || hops.some((h) => h.bound) ? hops : undefined;
     }
     case 'context':
       return (CONTEXT_KEYS as readonly string[]).includes(first) ? undefined : `$context.${first}: expected one of ${CONTEXT_KEYS.join(', ')}`;
+    case 'record':
+    case 'steps':
+      return `$${selector.root} is only available in @fanout`;
   }
+}
+
+/**
+ * The hops of a selector path through the schema starting at `type`: every hop must be a field of
+ * the type reached so far. Returns the problem as a string when one is not.
+ */
+export function hopsThrough(type: GraphQLObjectType, path: readonly string[], boundFields: ReadonlySet<string>, shown: string): Hop[] | string {
+  const hops: Hop[] = [];
+  let current: GraphQLObjectType = type;
+  for (const [i, name] of path.entries()) {
+    const next = current.getFields()[name];
+    const so = `${shown}.${path.slice(0, i + 1).join('.')}`;
+    if (!next) return `${so}: type ${current.name} has no field "${name}"`;
+    hops.push({ typeName: current.name, fieldName: name, bound: boundFields.has(`${current.name}.${name}`) });
+    const named = getNamedType(next.type);
+    if (i < path.length - 1) {
+      if (!isObjectType(named)) return `${so} is a ${named.name}, which has no fields`;
+      current = named;
+    }
+  }
+  return hops;
 }
 
 type Resolver = GraphQLFieldResolver<unknown, GatewayContext>;
 
-/** Reads a `$parent` selector that passes through bound fields, resolving each of them. */
-async function readThroughHops(hops: readonly Hop[], parent: unknown, context: GatewayContext, resolvers: Resolvers): Promise<unknown> {
+/** Reads a selector path that passes through bound fields, resolving each of them. */
+export async function readThroughHops(hops: readonly Hop[], parent: unknown, context: GatewayContext, resolvers: Resolvers): Promise<unknown> {
   let value = parent;
   for (const hop of hops) {
     if (value === null || value === undefined) return undefined;

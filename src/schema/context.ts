@@ -1,4 +1,5 @@
 import type { RequestLoaders } from '../loaders/index.ts';
+import type { WriteService } from '../writes/service.ts';
 
 /** Who is asking; filled by `auth/` from a verified token. */
 export interface Principal {
@@ -24,4 +25,7 @@ export interface GatewayContext {
   loaders: RequestLoaders;
   links: RecordLinks;
   principal: Principal | undefined;
+  writes: WriteService;
+  /** The client's `Idempotency-Key` header: a repeated mutation returns the first operation. */
+  idempotencyKey: string | undefined;
 }

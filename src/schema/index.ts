@@ -3,6 +3,11 @@ import { makeExecutableSchema } from '@graphql-tools/schema';
 import type { NormalizedConnector } from '../connectors/normalize.ts';
 import { ConfigurationError } from '../errors.ts';
 import { compileConnectBindings } from './bind.ts';
+import { compileFanoutBindings } from './fanout.ts';
+import { writesResolvers } from './writes.ts';
+import { applyAuthDirective } from '../auth/directive.ts';
+import { compileEventBindings } from './events.ts';
+import type { EventFeed } from '../events/feed.ts';
 import { ENGINE_SDL, loadSchemaSources } from './load.ts';
 import { scalarResolvers } from './scalars.ts';
 
@@ -11,7 +16,13 @@ import { scalarResolvers } from './scalars.ts';
  * a resolver for every bound field. Fields without a binding use the default resolver (a
  * property of the mapped parent record).
  */
-export function buildGatewaySchema(options: { directory: string; connectors: readonly NormalizedConnector[]; version: string }): GraphQLSchema {
+export function buildGatewaySchema(options: {
+  directory: string;
+  connectors: readonly NormalizedConnector[];
+  version: string;
+  /** Feeds the `@event` subscription fields; without it, subscribing fails. */
+  events?: EventFeed;
+}): GraphQLSchema {
   const sources = loadSchemaSources(options.directory);
   const documents = [parse(ENGINE_SDL), ...sources.documents];
   let typeInfo: GraphQLSchema;
@@ -22,7 +33,9 @@ export function buildGatewaySchema(options: { directory: string; connectors: rea
   }
   const connectors = new Map(options.connectors.map((c) => [c.name, c]));
   const resolvers = compileConnectBindings(typeInfo, sources.documents, connectors);
+  const fanouts = compileFanoutBindings(typeInfo, sources.documents, connectors, resolvers);
+  const eventResolvers = compileEventBindings(typeInfo, sources.documents, connectors, options.events);
   const about = { name: 'Interchange', version: options.version, connectors: options.connectors.map((c) => c.name) };
   const engineResolvers = { Query: { about: () => about } };
-  return makeExecutableSchema({ typeDefs: documents, resolvers: [scalarResolvers, engineResolvers, resolvers] });
+  return makeExecutableSchema({ typeDefs: documents, resolvers: [scalarResolvers, engineResolvers, resolvers, eventResolvers] });
 }

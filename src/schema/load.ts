@@ -2,6 +2,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { GraphQLError, Source, parse, type DocumentNode, type ASTNode } from 'graphql';
 import { ConfigurationError } from '../errors.ts';
+import { WRITES_SDL } from './writes.ts';
 
 /**
  * The unified schema as SDL files. Each file is parsed with its own name, so every later
@@ -9,11 +10,11 @@ import { ConfigurationError } from '../errors.ts';
  */
 
 /** Directives and scalars the engine understands; prepended to the user's SDL. */
-export const ENGINE_SDL = /* GraphQL */ `
+const CORE_SDL = /* GraphQL */ `
 "Fetch this field from a connector endpoint. Argument values are selectors: $args.x, $parent.y, $context.z, or literals. With link, the answer is the id of that entity in the system of the connector, remembered durably by the arguments."
 directive @connect(to: String!, args: JSON, link: String) on FIELD_DEFINITION
 "The writes this mutation causes, one per target system."
-directive @fanout(to: [JSON!]!) on FIELD_DEFINITION
+directive @fanout(to: [JSON!]!, record: JSON) on FIELD_DEFINITION
 "The webhook events that feed this subscription field."
 directive @event(from: [String!]!, filter: JSON) on FIELD_DEFINITION
 "Scopes the caller needs to see this field or type."
@@ -32,7 +33,17 @@ type About {
   version: String!
   connectors: [String!]!
 }
+
+"Relay-style page information."
+type PageInfo {
+  hasNextPage: Boolean!
+  hasPreviousPage: Boolean!
+  startCursor: String
+  endCursor: String
+}
 `;
+
+export const ENGINE_SDL = CORE_SDL + WRITES_SDL;
 
 export interface SchemaSources {
   documents: DocumentNode[];
