@@ -78,8 +78,11 @@ export class UpstreamError extends InterchangeError {
 
 /** The backend could not be reached, answered 5xx, or its circuit is open. */
 export class UpstreamUnavailableError extends UpstreamError {
-  constructor(site: UpstreamSite, reason: string, options?: { cause?: unknown; status?: number }) {
+  /** When trying again makes sense at the earliest (an open circuit's next probe). */
+  readonly retryAfterMs: number | undefined;
+  constructor(site: UpstreamSite, reason: string, options?: { cause?: unknown; status?: number; retryAfterMs?: number }) {
     super('UPSTREAM_UNAVAILABLE', site, `${site.connector} is unavailable (${reason})`, options);
+    this.retryAfterMs = options?.retryAfterMs;
   }
 }
 

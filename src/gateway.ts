@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { join, resolve } from 'node:path';
 import type { GraphQLSchema } from 'graphql';
 import { loadConfig, resolveConnectorSettings, type Config, type ConnectorSettings, type Environment } from './config/index.ts';
@@ -10,12 +11,17 @@ import { createRequestLoaders } from './loaders/index.ts';
 import { createLogger, type Logger } from './observability/logger.ts';
 import { createMetrics, type Metrics } from './observability/metrics.ts';
 import { buildGatewaySchema } from './schema/index.ts';
-import { startHttpServer, type RunningServer } from './server/index.ts';
+import { startHttpServer, type HttpServerOptions, type RunningServer } from './server/index.ts';
+import { createErrorFormatter } from './server/errors.ts';
+import { startEvents, type Events } from './events/index.ts';
+import { createCacheTags } from './events/purge.ts';
 import { createKeyvStore } from './store/keyv.ts';
 import { createLinkStore } from './store/link-store.ts';
 import { createSqlStore } from './store/sql-store.ts';
 import { createRequestLinks } from './loaders/links.ts';
 import { VERSION } from './version.ts';
+import { createWriteService, type WriteService } from './writes/service.ts';
+import type { BackoffOptions } from './writes/retry.ts';
 
 /**
  * The composition root: configuration → connectors → upstreams → runtime → schema → server.
@@ -28,6 +34,8 @@ export interface GatewayOptions {
   /** Overrides of the environment-derived configuration (tests pass `port: 0`). */
   config?: Partial<Config>;
   logger?: Logger;
+  /** Dispatcher timing (tests shorten them). */
+  writes?: { pollMs?: number; leaseMs?: number; settleMs?: number; backoff?: Partial<BackoffOptions> };
   /** Starts the demo simulator for a connector with no URL; returns undefined when there is none. */
   demo?: (connector: string) => Promise<{ url: string; credentials: Record<string, string>; close(): Promise<void> } | undefined>;
 }
@@ -41,6 +49,9 @@ export interface Gateway {
   logger: Logger;
   connectors: readonly NormalizedConnector[];
   settings: Readonly<Record<string, ConnectorSettings>>;
+  /** The webhook flow: event log, bus, subscription feed, pollers. */
+  events: Events;
+  writes: WriteService;
   stop(): Promise<void>;
 }
 
@@ -61,9 +72,11 @@ export async function startGateway(options: GatewayOptions = {}): Promise<Gatewa
       logger.info({ connector: name, url: started.url }, `no ${name.toUpperCase()}_URL set: using the ${name} demo simulator`);
       return started;
     });
-    const schema = buildGatewaySchema({ directory: resolve(config.schemaDir), connectors, version: VERSION });
     const sql = await createSqlStore({ databaseUrl: config.databaseUrl, sqlitePath: join(config.dataDir, 'interchange.db'), logger });
     cleanups.push(() => sql.close());
+    const events = await startEvents({ sql, redisUrl: config.redisUrl, logger });
+    cleanups.push(() => events.stop());
+    const schema = buildGatewaySchema({ directory: resolve(config.schemaDir), connectors, version: VERSION, events: events.feed });
     const linkStore = createLinkStore(sql);
 
     const metrics = createMetrics();
@@ -77,8 +90,34 @@ export async function startGateway(options: GatewayOptions = {}): Promise<Gatewa
       upstreams.set(connector.name, upstream);
     }
     const connectorSettings = Object.fromEntries(connectors.map((c) => [c.name, settings[c.name]!.secrets]));
-    const runtime = createConnectorRuntime({ connectors, upstreams, settings: connectorSettings, cache, metrics });
+    const runtime = createConnectorRuntime({ connectors, upstreams, settings: connectorSettings, cache, metrics, tags: createCacheTags(cache) });
     cleanups.push(() => runtime.close());
+    const writes = createWriteService({ store: sql, runtime, metrics, logger, ...options.writes });
+    writes.start();
+    cleanups.push(() => writes.stop());
+    const context: HttpServerOptions['context'] = async ({ requestId, headers }) => {
+      const deadline = Date.now() + config.requestDeadlineMs;
+      const key = headers['idempotency-key'];
+      return {
+        requestId,
+        deadline,
+        loaders: createRequestLoaders(runtime, { deadline }),
+        links: createRequestLinks(linkStore),
+        principal: undefined,
+        writes,
+        idempotencyKey: typeof key === 'string' && key !== '' ? key.slice(0, 200) : undefined,
+      };
+    };
+    const routes = await events.serve({
+      connectors,
+      settings: connectorSettings,
+      env,
+      runtime,
+      metrics,
+      schema,
+      context: (req) => context({ headers: req.headers, requestId: randomUUID() }),
+      formatError: createErrorFormatter(logger),
+    });
 
     const server: RunningServer = await startHttpServer(
       {
@@ -88,16 +127,14 @@ export async function startGateway(options: GatewayOptions = {}): Promise<Gatewa
         introspection: config.introspection,
         sandbox: config.sandbox,
         production: config.production,
-        context: async ({ requestId }) => {
-          const deadline = Date.now() + config.requestDeadlineMs;
-          return { requestId, deadline, loaders: createRequestLoaders(runtime, { deadline }), links: createRequestLinks(linkStore), principal: undefined };
-        },
+        context,
+        routes,
         ready: async () => ({ schema: true, database: await sql.ping().then(() => true, () => false) }),
       },
       { port: config.port, host: config.host },
     );
     cleanups.push(() => server.stop());
-    return { url: server.url, config, schema, runtime, metrics, logger, connectors, settings, stop };
+    return { url: server.url, config, schema, runtime, metrics, logger, connectors, settings, events, writes, stop };
   } catch (error) {
     await stop();
     throw error;

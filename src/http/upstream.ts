@@ -105,7 +105,7 @@ export function createUpstream(connector: NormalizedConnector, deps: UpstreamDep
       if (isBrokenCircuitError(error)) {
         deps.metrics.upstreamRequests.inc({ ...site, code: 'circuit_open' });
         log.debug({ endpoint: site.endpoint, method: call.method, path: call.path, status: 'circuit_open' }, 'upstream attempt');
-        throw new UpstreamUnavailableError(site, 'circuit open');
+        throw new UpstreamUnavailableError(site, 'circuit open', { retryAfterMs: connector.breaker.halfOpenAfterMs });
       }
       throw error;
     }

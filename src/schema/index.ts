@@ -37,5 +37,6 @@ export function buildGatewaySchema(options: {
   const eventResolvers = compileEventBindings(typeInfo, sources.documents, connectors, options.events);
   const about = { name: 'Interchange', version: options.version, connectors: options.connectors.map((c) => c.name) };
   const engineResolvers = { Query: { about: () => about } };
-  return makeExecutableSchema({ typeDefs: documents, resolvers: [scalarResolvers, engineResolvers, resolvers, eventResolvers] });
+  const resolverMaps = [scalarResolvers, engineResolvers, writesResolvers, resolvers, fanouts, eventResolvers];
+  return applyAuthDirective(makeExecutableSchema({ typeDefs: documents, resolvers: resolverMaps }));
 }

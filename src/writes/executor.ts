@@ -1,7 +1,7 @@
 import type { Args } from '../connectors/define.ts';
 import type { NormalizedEndpoint } from '../connectors/normalize.ts';
 import type { ConnectorRuntime } from '../connectors/runtime.ts';
-import { InterchangeError, UpstreamError, UpstreamRateLimitedError } from '../errors.ts';
+import { InterchangeError, UpstreamError, UpstreamRateLimitedError, UpstreamUnavailableError } from '../errors.ts';
 import type { StepCall, StepExecutor, StepOutcome, StepResult } from './types.ts';
 
 /**
@@ -66,7 +66,10 @@ export function createStepExecutor(runtime: ConnectorRuntime): StepExecutor {
       try {
         answer = await runtime.write(endpoint, args, { idempotencyKey: call.idempotencyKey, signal: call.signal });
       } catch (error) {
-        if (error instanceof UpstreamRateLimitedError) return { ok: false, permanent: false, reason: error.message, retryAfterMs: error.retryAfterMs };
+        if (error instanceof UpstreamRateLimitedError || error instanceof UpstreamUnavailableError) {
+          // Retry-After, or an open circuit's next probe: retrying sooner would only spend attempts.
+          return { ok: false, permanent: false, reason: error.message, retryAfterMs: error.retryAfterMs };
+        }
         if (error instanceof UpstreamError && error.code === 'BAD_USER_INPUT') return { ok: false, permanent: true, reason: error.message };
         if (error instanceof UpstreamError) return { ok: false, permanent: false, reason: error.message };
         throw error;

@@ -14,7 +14,7 @@ import {
  * The rules that tie an operation's steps together, applied after every change to any of them
  * (an attempt's outcome, a replay), inside the same transaction:
  *
- * 1. A pending step that needs a dead (or compensated) step can never run: it dies too, with
+ * 1. A pending or retrying step that needs a dead (or compensated) step can never run: it dies too, with
  *    cause `dependency`, so the operation does not wait forever. Replaying the cause revives it.
  * 2. When a forward step is rejected (dead, permanent), each step declared before it that
  *    succeeded and declared `compensate` gets one compensation step (`<name>:compensate`, its
@@ -60,7 +60,9 @@ export function reconcileSteps(steps: readonly StepFacts[]): Reconciliation {
   for (let changed = true; changed; ) {
     changed = false;
     for (const step of steps) {
-      if (state.get(step.id) !== 'pending') continue;
+      // A step waiting for its first attempt or for a retry can never run once a step it needs is gone.
+      const waiting = state.get(step.id);
+      if (waiting !== 'pending' && waiting !== 'retry_scheduled') continue;
       const blocker = step.dependsOnIds.find((id) => state.get(id) === 'dead' || state.get(id) === 'compensated');
       if (blocker === undefined) continue;
       state.set(step.id, 'dead');
@@ -120,7 +122,7 @@ export async function reconcileOperation(tx: SqlExecutor, operation: LockedOpera
   for (const { id, dependency } of plan.cascadeDead) {
     await tx.exec(
       `UPDATE write_steps SET state = 'dead', dead_cause = 'dependency', last_error = $3, next_attempt_at = NULL, updated_at = $2
-       WHERE id = $1 AND state = 'pending'`,
+       WHERE id = $1 AND state IN ('pending', 'retry_scheduled')`,
       [id, now, `not sent: the step it depends on, "${dependency}", did not succeed`],
     );
   }

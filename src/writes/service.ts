@@ -3,6 +3,7 @@ import type { Logger } from '../observability/logger.ts';
 import type { Metrics } from '../observability/metrics.ts';
 import type { SqlStore } from '../store/sql-store.ts';
 import { createDispatcher, type Dispatcher } from './dispatcher.ts';
+import type { BackoffOptions } from './retry.ts';
 import { createStepExecutor } from './executor.ts';
 import { createOutbox, type Outbox, type ReplayResult } from './outbox.ts';
 import type { OperationStatus, WriteOperation, WritePlan } from './types.ts';
@@ -13,6 +14,11 @@ import type { OperationStatus, WriteOperation, WritePlan } from './types.ts';
  * leases in SQL make sure each step is sent by one of them at a time.
  */
 export interface WriteService {
+  /**
+   * Commits the plan (the client may now be told "accepted"), starts dispatching, and waits up to
+   * `settleMs` for every step's first attempt, so the answer says COMPLETED or PARTIAL when the
+   * systems answer quickly and PENDING only when they do not. Waiting never affects durability.
+   */
   enqueue(plan: WritePlan): Promise<WriteOperation>;
   outbox: Outbox;
   replay(id: string): Promise<ReplayResult>;
@@ -29,6 +35,9 @@ export function createWriteService(deps: {
   logger: Logger;
   pollMs?: number;
   leaseMs?: number;
+  /** How long a mutation waits for first attempts before answering; default 2 s. */
+  settleMs?: number;
+  backoff?: Partial<BackoffOptions>;
 }): WriteService {
   const outbox = createOutbox(deps.store);
   const listeners = new Set<(change: { operationId: string; status: OperationStatus }) => void>();
@@ -40,6 +49,7 @@ export function createWriteService(deps: {
     logger: deps.logger,
     pollMs: deps.pollMs,
     leaseMs: deps.leaseMs,
+    backoff: deps.backoff,
     // One alert per incident (the dispatcher dedupes); operators replay from the dead letters.
     alert: (a) =>
       deps.logger.error(
@@ -50,22 +60,47 @@ export function createWriteService(deps: {
       for (const listener of listeners) listener(change);
     },
   });
+  /** Every step attempted at least once or blocked behind a step still retrying: nothing more to learn soon. */
+  const settled = (op: WriteOperation) => op.steps.every((step) => step.state !== 'in_flight' && (step.state !== 'pending' || step.dependsOn.length > 0));
+
+  function settle(operationId: string): Promise<WriteOperation> {
+    return new Promise((resolve, reject) => {
+      let done = false;
+      const finish = () => {
+        done = true;
+        clearTimeout(timer);
+        unsubscribe();
+        outbox.getOperation(operationId).then((op) => (op ? resolve(op) : reject(new Error(`operation ${operationId} vanished`))), reject);
+      };
+      const timer = setTimeout(finish, deps.settleMs ?? 2_000);
+      const unsubscribe = subscribe((change) => {
+        if (done || change.operationId !== operationId) return;
+        void outbox.getOperation(operationId).then((op) => {
+          if (!done && op && (op.status === 'COMPLETED' || settled(op))) finish();
+        });
+      });
+    });
+  }
+
+  function subscribe(listener: (change: { operationId: string; status: OperationStatus }) => void): () => void {
+    listeners.add(listener);
+    return () => listeners.delete(listener);
+  }
+
   return {
     outbox,
     async enqueue(plan) {
-      const { operation } = await outbox.enqueue(plan);
+      const { operation, created } = await outbox.enqueue(plan);
+      if (!created) return operation;
       dispatcher.kick();
-      return operation;
+      return settle(operation.id);
     },
     async replay(id) {
       const result = await outbox.replay(id);
       dispatcher.kick();
       return result;
     },
-    onChange(listener) {
-      listeners.add(listener);
-      return () => listeners.delete(listener);
-    },
+    onChange: subscribe,
     start: () => dispatcher.start(),
     stop: () => dispatcher.stop(),
   };
