@@ -92,7 +92,7 @@ export async function startGateway(options: GatewayOptions = {}): Promise<Gatewa
     const connectorSettings = Object.fromEntries(connectors.map((c) => [c.name, settings[c.name]!.secrets]));
     const runtime = createConnectorRuntime({ connectors, upstreams, settings: connectorSettings, cache, metrics, tags: createCacheTags(cache) });
     cleanups.push(() => runtime.close());
-    const writes = createWriteService({ store: sql, runtime, metrics, logger, ...options.writes });
+    const writes = createWriteService({ store: sql, runtime, metrics, logger, leaseMs: config.writeLeaseMs, ...options.writes });
     writes.start();
     cleanups.push(() => writes.stop());
     const context: HttpServerOptions['context'] = async ({ requestId, headers }) => {
@@ -134,6 +134,8 @@ export async function startGateway(options: GatewayOptions = {}): Promise<Gatewa
       { port: config.port, host: config.host },
     );
     cleanups.push(() => server.stop());
+    // Runs before the server drains: subscriptions complete (SSE streams end cleanly) instead of being cut.
+    cleanups.push(async () => events.feed.close());
     return { url: server.url, config, schema, runtime, metrics, logger, connectors, settings, events, writes, stop };
   } catch (error) {
     await stop();

@@ -25,6 +25,12 @@ const env = z.object({
   SCHEMA_DIR: z.string().default('schema'),
   /** Whole-operation budget for upstream work, ms. */
   REQUEST_DEADLINE_MS: z.coerce.number().int().positive().default(15_000),
+  /**
+   * How long a dispatcher's claim on a write step lasts. A step whose gateway died mid-attempt is
+   * sent again by another (or the restarted) gateway once its lease expires; an attempt must
+   * finish within it, so keep it above the slowest upstream call.
+   */
+  WRITE_LEASE_MS: z.coerce.number().int().min(100).default(30_000),
   INTROSPECTION: booleanish.optional(),
   SANDBOX: booleanish.optional(),
   /** Start the demo simulators for connectors with no URL configured (default: outside production). */
@@ -60,6 +66,7 @@ export interface Config {
   connectorsDir: string;
   schemaDir: string;
   requestDeadlineMs: number;
+  writeLeaseMs: number;
   introspection: boolean;
   sandbox: boolean;
   demo: boolean;
@@ -86,6 +93,7 @@ export function loadConfig(environment: Environment = process.env): Config {
     connectorsDir: e.CONNECTORS_DIR,
     schemaDir: e.SCHEMA_DIR,
     requestDeadlineMs: e.REQUEST_DEADLINE_MS,
+    writeLeaseMs: e.WRITE_LEASE_MS,
     introspection: e.INTROSPECTION ?? !production,
     sandbox: e.SANDBOX ?? !production,
     demo: e.DEMO ?? !production,

@@ -8,6 +8,8 @@ import type { Logger } from '../observability/logger.ts';
 import type { Metrics } from '../observability/metrics.ts';
 import type { GatewayContext } from '../schema/context.ts';
 import { createGraphqlHandler, sendJson } from './graphql.ts';
+import { createErrorFormatter } from './errors.ts';
+import { formatResult, subscribeWithFreshContext } from '../events/execute.ts';
 
 /**
  * The gateway's HTTP surface (DESIGN.md, "HTTP"): `/graphql` for queries and mutations over HTTP
@@ -40,10 +42,20 @@ export async function startHttpServer(options: HttpServerOptions, listen: { port
   const server = createServer();
   server.keepAliveTimeout = 65_000;
   const wsServer = new WebSocketServer({ server, path: '/graphql' });
+  const formatError = createErrorFormatter(options.logger);
   const wsCleanup = useServer(
     {
       schema: options.schema,
       context: () => options.context({ headers: {}, requestId: randomUUID() }),
+      // Every subscription event runs with a fresh context (its own loaders and deadline), for the
+      // same principal as the subscription itself.
+      subscribe: (args) =>
+        subscribeWithFreshContext(args, async () => ({
+          ...(await options.context({ headers: {}, requestId: randomUUID() })),
+          principal: (args.contextValue as GatewayContext).principal,
+        })),
+      // Apollo masks errors on HTTP only; results sent over the WebSocket get the same masking.
+      onNext: (_ctx, _id, _payload, _args, result) => formatResult(result, formatError),
     },
     wsServer,
   );
