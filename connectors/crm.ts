@@ -155,6 +155,7 @@ export default defineConnector({
       response: contact,
       map: toCustomer,
       batch: { key: 'email', ...batchRead('email'), keyOf: (c: Contact) => c.properties.email },
+      touches: (_args, result) => (result ? [`crm:contact:${(result as CrmCustomer).id}`] : []),
     },
     contacts: {
       method: 'POST',

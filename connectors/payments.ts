@@ -43,6 +43,7 @@ export default defineConnector({
     paymentIntent: {
       path: '/v1/payment_intents/{id}',
       args: ['id'],
+      touches: (args) => [`payments:payment:${String(args.id)}`],
       response: paymentIntent,
       map: (p: z.infer<typeof paymentIntent>) => ({
         id: p.id,

@@ -500,6 +500,8 @@ export type Subscription = {
   paymentCompleted: PaymentEvent;
   /** A reservation was created, changed or canceled; `propertyId` is `Reservation.propertyId`. */
   reservationChanged: ReservationEvent;
+  /** The operation now, then again each time a step moves, until it is COMPLETED or FAILED. */
+  writeOperationUpdated: WriteOperation;
 };
 
 
@@ -529,6 +531,11 @@ export type SubscriptionPaymentCompletedArgs = {
 export type SubscriptionReservationChangedArgs = {
   after?: InputMaybe<Scalars['ID']['input']>;
   propertyId?: InputMaybe<Scalars['ID']['input']>;
+};
+
+
+export type SubscriptionWriteOperationUpdatedArgs = {
+  id: Scalars['ID']['input'];
 };
 
 /** A mutation's writes, accepted durably before the answer and carried out by the outbox. */

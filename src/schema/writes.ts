@@ -54,6 +54,11 @@ extend type Query {
   deadLetters(first: Int = 50): [DeadLetter!]! @auth(scopes: ["admin"])
 }
 
+type Subscription {
+  "The operation now, then again each time a step moves, until it is COMPLETED or FAILED."
+  writeOperationUpdated(id: ID!): WriteOperation!
+}
+
 type Mutation {
   "Sends the dead or failed steps of one operation (or one step) again, with their original idempotency keys."
   replayWrite(id: ID!): ReplayResult! @auth(scopes: ["admin"])
@@ -94,7 +99,43 @@ export function toWriteOperation(operation: WriteOperation) {
   };
 }
 
+/** Operations change on any gateway instance; this one hears its own dispatcher at once and polls for the others. */
+const WATCH_POLL_MS = 1_000;
+
+async function* watchOperation(context: GatewayContext, id: string): AsyncGenerator<ReturnType<typeof toWriteOperation>> {
+  let wake: () => void = () => undefined;
+  const unsubscribe = context.writes.onChange((change) => {
+    if (change.operationId === id) wake();
+  });
+  try {
+    let last = '';
+    for (;;) {
+      const changed = new Promise<void>((resolve) => {
+        wake = resolve;
+        setTimeout(resolve, WATCH_POLL_MS).unref();
+      });
+      const operation = await context.writes.outbox.getOperation(id);
+      if (!operation) throw new InterchangeError('NOT_FOUND', `No write operation ${id}`);
+      const stamp = `${operation.status} ${operation.steps.map((s) => `${s.state}/${s.attempts}`).join(' ')}`;
+      if (stamp !== last) {
+        last = stamp;
+        yield toWriteOperation(operation);
+      }
+      if (operation.status === 'COMPLETED' || operation.status === 'FAILED') return;
+      await changed;
+    }
+  } finally {
+    unsubscribe();
+  }
+}
+
 export const writesResolvers = {
+  Subscription: {
+    writeOperationUpdated: {
+      subscribe: (_: unknown, args: { id: string }, context: GatewayContext) => watchOperation(context, args.id),
+      resolve: (operation: unknown) => operation,
+    },
+  },
   Query: {
     writeOperation: async (_: unknown, args: { id: string }, context: GatewayContext) => {
       const operation = await context.writes.outbox.getOperation(args.id);

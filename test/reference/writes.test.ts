@@ -1,3 +1,5 @@
+import { createClient } from 'graphql-ws';
+import WebSocket from 'ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startReference, type Reference } from '../support/reference.ts';
 
@@ -176,5 +178,35 @@ describe('fan-out writes', () => {
     expect(step(op, 'crm').status).toBe('COMPENSATED');
     expect(step(op, 'crm:compensate').status).toBe('SUCCEEDED');
     expect((await holdings(guest.email)).crm).toBe(0);
+  });
+
+  it('streams an operation over writeOperationUpdated until it completes', async () => {
+    await ref.admin('accounting', 'faults', { outage: true });
+    const guest = newGuest();
+    const { body } = await ref.gateway.query(CREATE, { input: guest });
+    const id = body.data.createCustomer.id;
+    const client = createClient({ url: `${ref.gateway.url.replace('http', 'ws')}/graphql`, webSocketImpl: WebSocket, retryAttempts: 0 });
+    const seen: string[] = [];
+    try {
+      const done = new Promise<void>((resolve, reject) => {
+        client.subscribe<{ writeOperationUpdated: { status: string } }>(
+          { query: 'subscription($id: ID!) { writeOperationUpdated(id: $id) { status steps { name status } } }', variables: { id } },
+          {
+            next: (message) => {
+              seen.push(message.data!.writeOperationUpdated.status);
+              if (seen.length === 1) void ref.admin('accounting', 'faults', {});
+            },
+            error: reject,
+            complete: resolve,
+          },
+        );
+      });
+      await done;
+    } finally {
+      await ref.admin('accounting', 'faults', {});
+      await client.dispose();
+    }
+    expect(seen[0]).toBe('PARTIAL');
+    expect(seen.at(-1)).toBe('COMPLETED');
   });
 });
