@@ -1,4 +1,4 @@
-import { buildASTSchema, concatAST, parse, type GraphQLSchema } from 'graphql';
+import { Kind, buildASTSchema, concatAST, parse, type DocumentNode, type GraphQLSchema } from 'graphql';
 import { makeExecutableSchema } from '@graphql-tools/schema';
 import type { NormalizedConnector } from '../connectors/normalize.ts';
 import { ConfigurationError } from '../errors.ts';
@@ -10,6 +10,23 @@ import { compileEventBindings } from './events.ts';
 import type { EventFeed } from '../events/feed.ts';
 import { ENGINE_SDL, loadSchemaSources } from './load.ts';
 import { scalarResolvers } from './scalars.ts';
+
+const ROOT_TYPES = new Set(['Query', 'Mutation', 'Subscription']);
+
+/**
+ * The engine declares the root types (its own `about`, write and subscription fields live on
+ * them), so a project's `type Query { … }` is read as `extend type Query { … }`: both spellings work.
+ */
+function asRootExtensions(document: DocumentNode): DocumentNode {
+  return {
+    ...document,
+    definitions: document.definitions.map((d) =>
+      d.kind === Kind.OBJECT_TYPE_DEFINITION && ROOT_TYPES.has(d.name.value)
+        ? { kind: Kind.OBJECT_TYPE_EXTENSION, name: d.name, interfaces: d.interfaces, directives: d.directives, fields: d.fields, loc: d.loc }
+        : d,
+    ),
+  };
+}
 
 /**
  * Builds the executable schema: the SDL in `schema/`, the engine's directives and scalars, and
@@ -24,6 +41,7 @@ export function buildGatewaySchema(options: {
   events?: EventFeed;
 }): GraphQLSchema {
   const sources = loadSchemaSources(options.directory);
+  sources.documents = sources.documents.map(asRootExtensions);
   const documents = [parse(ENGINE_SDL), ...sources.documents];
   let typeInfo: GraphQLSchema;
   try {
