@@ -16,7 +16,7 @@ import {
 import type { NormalizedConnector, NormalizedEndpoint } from '../connectors/normalize.ts';
 import { ConfigurationError } from '../errors.ts';
 import type { GatewayContext } from './context.ts';
-import { where } from './load.ts';
+import { fieldsWithDirective, where } from './load.ts';
 import { parseSelector, readSelector, type Selector } from './selectors.ts';
 import { JSONScalar } from './scalars.ts';
 
@@ -253,18 +253,7 @@ function emptyConnection() {
 
 /** Resolvers for every `@connect` field; throws ConfigurationError listing every broken binding. */
 export function compileConnectBindings(schema: GraphQLSchema, documents: readonly DocumentNode[], connectors: ReadonlyMap<string, NormalizedConnector>): Resolvers {
-  const found: Array<{ type: GraphQLObjectType; field: FieldDefinitionNode; directive: DirectiveNode }> = [];
-  for (const document of documents) {
-    for (const definition of document.definitions) {
-      if (definition.kind !== Kind.OBJECT_TYPE_DEFINITION && definition.kind !== Kind.OBJECT_TYPE_EXTENSION) continue;
-      const type = schema.getType(definition.name.value);
-      if (!isObjectType(type)) continue;
-      for (const field of definition.fields ?? []) {
-        const directive = field.directives?.find((d) => d.name.value === 'connect');
-        if (directive) found.push({ type, field, directive });
-      }
-    }
-  }
+  const found = fieldsWithDirective(schema, documents, 'connect');
   const boundFields = new Set(found.map((f) => `${f.type.name}.${f.field.name.value}`));
   const problems: string[] = [];
   const resolvers: Resolvers = {};

@@ -1,10 +1,10 @@
-import { Kind, isObjectType, type DirectiveNode, type DocumentNode, type GraphQLObjectType, type GraphQLSchema } from 'graphql';
+import { isObjectType, type DirectiveNode, type DocumentNode, type GraphQLObjectType, type GraphQLSchema } from 'graphql';
 import type { NormalizedConnector, NormalizedEndpoint } from '../connectors/normalize.ts';
 import { ConfigurationError, InterchangeError } from '../errors.ts';
 import type { WriteStepPlan } from '../writes/types.ts';
 import { CONTEXT_KEYS, directiveArgument, hopsThrough, readThroughHops, type Hop, type Resolvers } from './bind.ts';
 import type { GatewayContext } from './context.ts';
-import { where } from './load.ts';
+import { fieldsWithDirective, where } from './load.ts';
 import { JSONScalar } from './scalars.ts';
 import { parseSelector, readSelector, type Selector } from './selectors.ts';
 import { toWriteOperation } from './writes.ts';
@@ -211,21 +211,12 @@ export function compileFanoutBindings(
   const boundFields = new Set(Object.entries(resolvers).flatMap(([type, fields]) => Object.keys(fields).map((f) => `${type}.${f}`)));
   const compiler = new Compiler(schema, connectors, boundFields);
   const compiled: Resolvers = {};
-  for (const document of documents) {
-    for (const definition of document.definitions) {
-      if (definition.kind !== Kind.OBJECT_TYPE_DEFINITION && definition.kind !== Kind.OBJECT_TYPE_EXTENSION) continue;
-      const type = schema.getType(definition.name.value);
-      if (!isObjectType(type)) continue;
-      for (const field of definition.fields ?? []) {
-        const directive = field.directives?.find((d) => d.name.value === 'fanout');
-        if (!directive) continue;
-        if (type !== schema.getMutationType()) {
-          compiler.problems.push(`${where(directive)}: @fanout belongs on Mutation fields, not ${type.name}.${field.name.value}`);
-          continue;
-        }
-        (compiled[type.name] ??= {})[field.name.value] = resolverFor(compiler.fanout(type, field.name.value, directive), resolvers) as never;
-      }
+  for (const { type, field, directive } of fieldsWithDirective(schema, documents, 'fanout')) {
+    if (type !== schema.getMutationType()) {
+      compiler.problems.push(`${where(directive)}: @fanout belongs on Mutation fields, not ${type.name}.${field.name.value}`);
+      continue;
     }
+    (compiled[type.name] ??= {})[field.name.value] = resolverFor(compiler.fanout(type, field.name.value, directive), resolvers) as never;
   }
   if (compiler.problems.length > 0) throw new ConfigurationError(`Broken @fanout plans:\n${compiler.problems.join('\n')}`);
   return compiled;

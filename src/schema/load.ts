@@ -1,6 +1,6 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
-import { GraphQLError, Source, parse, type DocumentNode, type ASTNode } from 'graphql';
+import { GraphQLError, Kind, Source, isObjectType, parse, type ASTNode, type DirectiveNode, type DocumentNode, type FieldDefinitionNode, type GraphQLObjectType, type GraphQLSchema } from 'graphql';
 import { ConfigurationError } from '../errors.ts';
 import { WRITES_SDL } from './writes.ts';
 
@@ -94,4 +94,23 @@ function locate(body: string, offset: number): { line: number; column: number } 
     }
   }
   return { line, column: offset - lineStart + 1 };
+}
+
+/** Every field of an object type (definition or extension) that carries directive `name`, in source order. */
+export function fieldsWithDirective(
+  schema: GraphQLSchema,
+  documents: readonly DocumentNode[],
+  name: string,
+): Array<{ type: GraphQLObjectType; field: FieldDefinitionNode; directive: DirectiveNode }> {
+  const found: Array<{ type: GraphQLObjectType; field: FieldDefinitionNode; directive: DirectiveNode }> = [];
+  for (const definition of documents.flatMap((d) => d.definitions)) {
+    if (definition.kind !== Kind.OBJECT_TYPE_DEFINITION && definition.kind !== Kind.OBJECT_TYPE_EXTENSION) continue;
+    const type = schema.getType(definition.name.value);
+    if (!isObjectType(type)) continue;
+    for (const field of definition.fields ?? []) {
+      const directive = field.directives?.find((d) => d.name.value === name);
+      if (directive) found.push({ type, field, directive });
+    }
+  }
+  return found;
 }
