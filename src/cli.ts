@@ -33,6 +33,15 @@ async function start(): Promise<void> {
   const graphqlUrl = `${gateway.url}/graphql`;
   logger.info({ url: graphqlUrl }, `Interchange is serving ${gateway.connectors.length} connectors at ${graphqlUrl}`);
   if (config.sandbox) logger.info(`Open ${graphqlUrl} in a browser for Apollo Sandbox, and try:\n${EXAMPLE_QUERY}`);
+  const dev = gateway.developmentToken;
+  if (dev) {
+    // Outside production only, on purpose in the log: a newcomer pastes it into Sandbox's headers.
+    const minutes = Math.round((dev.expiresAt.getTime() - Date.now()) / 60_000);
+    logger.info(
+      `Development token (${minutes} min, scopes: ${dev.scopes.join(' ') || 'none'}); in Sandbox set the header\n` +
+        `Authorization: Bearer ${dev.token}\n(anonymous callers get UNAUTHENTICATED on scoped fields; never valid in production)`,
+    );
+  }
   let stopping = false;
   const shutdown = (signal: string) => {
     if (stopping) return;
@@ -47,7 +56,16 @@ async function start(): Promise<void> {
   process.on('SIGINT', () => shutdown('SIGINT'));
 }
 
-const commands: Record<string, () => Promise<void>> = { start };
+const commands: Record<string, () => Promise<void>> = {
+  start,
+  check: async () => (await import('./commands/check.ts')).check(),
+  map: async () => (await import('./commands/map.ts')).map(),
+  // `interchange replay [ids | --all | --connector x | --mutation y]`: see src/commands/replay.ts.
+  replay: async () => {
+    const { replayCommand } = await import('./commands/replay.ts');
+    process.exitCode = await replayCommand(process.argv.slice(3));
+  },
+};
 
 async function main(): Promise<void> {
   const { positionals } = parseArgs({ allowPositionals: true, strict: false });

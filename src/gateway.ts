@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { join, resolve } from 'node:path';
+import type { IncomingMessage } from 'node:http';
 import type { GraphQLSchema } from 'graphql';
 import { loadConfig, resolveConnectorSettings, type Config, type ConnectorSettings, type Environment } from './config/index.ts';
 import { loadConnectors } from './connectors/load.ts';
@@ -10,8 +11,10 @@ import type { Upstream } from './http/types.ts';
 import { createRequestLoaders } from './loaders/index.ts';
 import { createLogger, type Logger } from './observability/logger.ts';
 import { createMetrics, type Metrics } from './observability/metrics.ts';
+import { createDashboard } from './observability/dashboard.ts';
 import { buildGatewaySchema } from './schema/index.ts';
 import { startHttpServer, type HttpServerOptions, type RunningServer } from './server/index.ts';
+import { prepareOperation } from './server/limits.ts';
 import { createErrorFormatter } from './server/errors.ts';
 import { startEvents, type Events } from './events/index.ts';
 import { createCacheTags } from './events/purge.ts';
@@ -20,6 +23,8 @@ import { createLinkStore } from './store/link-store.ts';
 import { createSqlStore } from './store/sql-store.ts';
 import { createRequestLinks } from './loaders/links.ts';
 import { VERSION } from './version.ts';
+import { createAuth, type DevelopmentToken } from './auth/index.ts';
+import { headerValue } from './auth/gate.ts';
 import { createWriteService, type WriteService } from './writes/service.ts';
 import type { BackoffOptions } from './writes/retry.ts';
 
@@ -52,6 +57,8 @@ export interface Gateway {
   /** The webhook flow: event log, bus, subscription feed, pollers. */
   events: Events;
   writes: WriteService;
+  /** Outside production: a short-lived token with every scope the schema uses (the CLI prints it). */
+  developmentToken: DevelopmentToken | undefined;
   stop(): Promise<void>;
 }
 
@@ -95,7 +102,9 @@ export async function startGateway(options: GatewayOptions = {}): Promise<Gatewa
     const writes = createWriteService({ store: sql, runtime, metrics, logger, leaseMs: config.writeLeaseMs, ...options.writes });
     writes.start();
     cleanups.push(() => writes.stop());
-    const context: HttpServerOptions['context'] = async ({ requestId, headers }) => {
+    const auth = createAuth({ config: config.auth, production: config.production, schema, rateLimit: config.rateLimit, redisUrl: config.redisUrl, logger });
+    cleanups.push(() => auth.close());
+    const context: HttpServerOptions['context'] = async ({ requestId, headers, principal }) => {
       const deadline = Date.now() + config.requestDeadlineMs;
       const key = headers['idempotency-key'];
       return {
@@ -103,7 +112,7 @@ export async function startGateway(options: GatewayOptions = {}): Promise<Gatewa
         deadline,
         loaders: createRequestLoaders(runtime, { deadline }),
         links: createRequestLinks(linkStore),
-        principal: undefined,
+        principal,
         writes,
         idempotencyKey: typeof key === 'string' && key !== '' ? key.slice(0, 200) : undefined,
       };
@@ -115,9 +124,19 @@ export async function startGateway(options: GatewayOptions = {}): Promise<Gatewa
       runtime,
       metrics,
       schema,
-      context: (req) => context({ headers: req.headers, requestId: randomUUID() }),
+      // /graphql/* passed the server's gate, which remembered the principal it admitted.
+      context: (req) => context({ headers: req.headers, requestId: randomUUID(), principal: auth.gate.principalOf(req) }),
       formatError: createErrorFormatter(logger),
+      prepare: (payload) => prepareOperation(schema, payload, config.limits, config.introspection),
     });
+    const authorize = async (req: IncomingMessage) => {
+      const verified = await auth.gate.authenticate(headerValue(req.headers, 'authorization'), { optional: true });
+      return verified.kind === 'verified' ? verified.principal : undefined;
+    };
+    // The dashboard shows the quota in force (`<NAME>_QUOTA` may replace the declared one).
+    const withQuotas = connectors.map((connector) => ({ ...connector, quota: settings[connector.name]!.quota }));
+    const dashboard = createDashboard({ metrics, writes, connectors: withQuotas, production: config.production, authorize });
+    cleanups.push(async () => dashboard.stop());
 
     const server: RunningServer = await startHttpServer(
       {
@@ -128,7 +147,11 @@ export async function startGateway(options: GatewayOptions = {}): Promise<Gatewa
         sandbox: config.sandbox,
         production: config.production,
         context,
-        routes,
+        gate: auth.gate,
+        wsAuth: auth.ws,
+        limits: config.limits,
+        wsConnectionInitTimeoutMs: config.wsConnectionInitTimeoutMs,
+        routes: [...routes, ...dashboard.routes],
         ready: async () => ({ schema: true, database: await sql.ping().then(() => true, () => false) }),
       },
       { port: config.port, host: config.host },
@@ -136,7 +159,7 @@ export async function startGateway(options: GatewayOptions = {}): Promise<Gatewa
     cleanups.push(() => server.stop());
     // Runs before the server drains: subscriptions complete (SSE streams end cleanly) instead of being cut.
     cleanups.push(async () => events.feed.close());
-    return { url: server.url, config, schema, runtime, metrics, logger, connectors, settings, events, writes, stop };
+    return { url: server.url, config, schema, runtime, metrics, logger, connectors, settings, events, writes, developmentToken: auth.developmentToken, stop };
   } catch (error) {
     await stop();
     throw error;

@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import { ConfigurationError } from '../errors.ts';
 import { WINDOW_MS, type NormalizedConnector, type NormalizedQuota } from '../connectors/normalize.ts';
+import type { QueryLimits } from '../server/limits.ts';
 
 /**
  * The only reader of `process.env`. Turns the environment into one typed, frozen configuration;
@@ -35,7 +36,50 @@ const env = z.object({
   SANDBOX: booleanish.optional(),
   /** Start the demo simulators for connectors with no URL configured (default: outside production). */
   DEMO: booleanish.optional(),
+  // Client tokens (README, "Security"). The secret and the public key are read with readVariable (…_FILE too).
+  AUTH_REQUIRED: booleanish.optional(),
+  AUTH_JWKS_URL: z.string().url().optional(),
+  AUTH_JWT_ALGORITHMS: z.string().optional(),
+  AUTH_JWT_ISSUER: z.string().min(1).optional(),
+  AUTH_JWT_AUDIENCE: z.string().min(1).optional(),
+  AUTH_CLOCK_TOLERANCE_SECONDS: z.coerce.number().int().min(0).max(300).default(30),
+  AUTH_TENANT_CLAIM: z.string().min(1).default('tenant'),
+  AUTH_JWKS_CACHE_SECONDS: z.coerce.number().int().positive().default(600),
+  AUTH_JWKS_REFETCH_INTERVAL_SECONDS: z.coerce.number().int().min(0).default(30),
+  AUTH_DEV_TOKEN_TTL_SECONDS: z.coerce.number().int().positive().max(86_400).default(3_600),
+  // Query limits (src/server/limits.ts).
+  QUERY_MAX_DEPTH: z.coerce.number().int().positive().default(8),
+  QUERY_MAX_ALIASES: z.coerce.number().int().min(0).default(15),
+  QUERY_MAX_DIRECTIVES: z.coerce.number().int().min(0).default(50),
+  QUERY_MAX_TOKENS: z.coerce.number().int().positive().default(2_000),
+  QUERY_MAX_COST: z.coerce.number().int().positive().default(10_000),
+  QUERY_DEFAULT_LIST_SIZE: z.coerce.number().int().positive().default(10),
+  QUERY_MAX_BATCH: z.coerce.number().int().positive().max(100).default(1),
+  /** Per-client requests, "600/minute", or "off"; default 1200/minute in production, off elsewhere. */
+  RATE_LIMIT: z.string().optional(),
+  /** graphql-ws: ms a client has to send connection_init before it is closed with 4408. */
+  WS_CONNECTION_INIT_TIMEOUT_MS: z.coerce.number().int().positive().default(3_000),
 });
+
+/** How client tokens are verified (src/auth). Secrets here never reach a log line. */
+export interface AuthConfig {
+  /** Every operation needs a valid token; always true in production. */
+  required: boolean;
+  jwtSecret: string | undefined;
+  publicKey: string | undefined;
+  jwksUrl: string | undefined;
+  /** Undefined: derived from the key (HS256 for a secret; RS256 or ES256 for a key; both for a JWKS). */
+  algorithms: string[] | undefined;
+  issuer: string | undefined;
+  audience: string | undefined;
+  clockToleranceSeconds: number;
+  tenantClaim: string;
+  jwksCacheSeconds: number;
+  jwksRefetchIntervalSeconds: number;
+  /** Signs the development token outside production; generated per process when unset. */
+  devSecret: string | undefined;
+  devTokenTtlSeconds: number;
+}
 
 export interface ConnectorSettings {
   /** Where calls go. */
@@ -70,6 +114,11 @@ export interface Config {
   introspection: boolean;
   sandbox: boolean;
   demo: boolean;
+  auth: AuthConfig;
+  limits: QueryLimits;
+  /** Per-client request budget; undefined: unlimited. */
+  rateLimit: { requests: number; perMs: number } | undefined;
+  wsConnectionInitTimeoutMs: number;
 }
 
 export type Environment = Readonly<Record<string, string | undefined>>;
@@ -97,7 +146,45 @@ export function loadConfig(environment: Environment = process.env): Config {
     introspection: e.INTROSPECTION ?? !production,
     sandbox: e.SANDBOX ?? !production,
     demo: e.DEMO ?? !production,
+    auth: authConfig(e, environment, production),
+    limits: Object.freeze({
+      maxDepth: e.QUERY_MAX_DEPTH,
+      maxAliases: e.QUERY_MAX_ALIASES,
+      maxDirectives: e.QUERY_MAX_DIRECTIVES,
+      maxTokens: e.QUERY_MAX_TOKENS,
+      maxCost: e.QUERY_MAX_COST,
+      defaultListSize: e.QUERY_DEFAULT_LIST_SIZE,
+      maxBatch: e.QUERY_MAX_BATCH,
+    }),
+    rateLimit: parseRateLimit(e.RATE_LIMIT ?? (production ? '1200/minute' : 'off')),
+    wsConnectionInitTimeoutMs: e.WS_CONNECTION_INIT_TIMEOUT_MS,
   });
+}
+
+function authConfig(e: z.infer<typeof env>, environment: Environment, production: boolean): AuthConfig {
+  if (production && e.AUTH_REQUIRED === false) throw new ConfigurationError('AUTH_REQUIRED=false is not allowed in production: every operation there needs a valid token');
+  return Object.freeze({
+    required: production || (e.AUTH_REQUIRED ?? false),
+    jwtSecret: readVariable(environment, 'AUTH_JWT_SECRET'),
+    publicKey: readVariable(environment, 'AUTH_JWT_PUBLIC_KEY'),
+    jwksUrl: e.AUTH_JWKS_URL,
+    algorithms: e.AUTH_JWT_ALGORITHMS?.split(',').map((a) => a.trim()).filter(Boolean),
+    issuer: e.AUTH_JWT_ISSUER,
+    audience: e.AUTH_JWT_AUDIENCE,
+    clockToleranceSeconds: e.AUTH_CLOCK_TOLERANCE_SECONDS,
+    tenantClaim: e.AUTH_TENANT_CLAIM,
+    jwksCacheSeconds: e.AUTH_JWKS_CACHE_SECONDS,
+    jwksRefetchIntervalSeconds: e.AUTH_JWKS_REFETCH_INTERVAL_SECONDS,
+    devSecret: production ? undefined : readVariable(environment, 'AUTH_DEV_SECRET'),
+    devTokenTtlSeconds: e.AUTH_DEV_TOKEN_TTL_SECONDS,
+  });
+}
+
+function parseRateLimit(value: string): Config['rateLimit'] {
+  if (value.trim() === 'off') return undefined;
+  const match = /^(\d+)\s*\/\s*(second|minute|hour)$/.exec(value.trim());
+  if (!match || Number(match[1]) < 1) throw new ConfigurationError(`RATE_LIMIT must look like "600/minute" (requests/second|minute|hour) or "off", got "${value}"`);
+  return { requests: Number(match[1]), perMs: WINDOW_MS[match[2] as keyof typeof WINDOW_MS] };
 }
 
 /** `crm` + `CLIENT_SECRET` → `CRM_CLIENT_SECRET`. */

@@ -17,7 +17,7 @@ import { createWebhookIntake, type WebhookReceiver } from './intake.ts';
 import { createEventLog, type EventLog } from './log.ts';
 import { startPollers, type Pollers } from './poller.ts';
 import { webhookSecrets } from './secrets.ts';
-import { createSseRoute } from './sse.ts';
+import { createSseRoute, type SseOptions } from './sse.ts';
 
 /**
  * The webhook flow, assembled: POST /webhooks/:connector → verify → map → purge → log → bus →
@@ -44,6 +44,8 @@ export interface ServeDeps {
   schema: GraphQLSchema;
   context: (req: IncomingMessage) => Promise<unknown>;
   formatError: (formatted: GraphQLFormattedError, error: unknown) => GraphQLFormattedError;
+  /** Parse, validate and apply the query limits, as for every other transport. */
+  prepare: SseOptions['prepare'];
 }
 
 export interface Events {
@@ -87,7 +89,7 @@ export async function startEvents(options: { sql: SqlStore; redisUrl: string | u
       const ingest = createIngest({ log, bus, purge: (tags) => deps.runtime.purge(tags), logger });
       const intake = createWebhookIntake({ receivers: receiversOf(deps, logger), ingest, metrics: deps.metrics, logger });
       events.pollers = await startPollers({ connectors: deps.connectors, runtime: deps.runtime, ingest, log, logger });
-      const sse = createSseRoute({ schema: deps.schema, context: deps.context, formatError: deps.formatError, logger });
+      const sse = createSseRoute({ context: deps.context, formatError: deps.formatError, prepare: deps.prepare, logger });
       return [
         { method: 'POST', pattern: /^\/webhooks\/(?<connector>[a-z][a-z0-9]*)$/, handler: intake },
         { method: 'GET', pattern: /^\/graphql\/stream$/, handler: sse },

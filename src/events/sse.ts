@@ -1,5 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { execute, getOperationAST, GraphQLError, parse, validate, type DocumentNode, type ExecutionArgs, type ExecutionResult, type GraphQLFormattedError, type GraphQLSchema } from 'graphql';
+import { execute, getOperationAST, GraphQLError, type ExecutionArgs, type ExecutionResult, type GraphQLFormattedError } from 'graphql';
 import type { Logger } from '../observability/logger.ts';
 import type { RouteHandler } from '../server/index.ts';
 import { formatResult, subscribeEach, type ContextFactory, type EventResult } from './execute.ts';
@@ -20,7 +20,8 @@ import { readRawBody } from './raw-body.ts';
  */
 
 export interface SseOptions {
-  schema: GraphQLSchema;
+  /** Parse, validate and apply the query limits: the same checks as over HTTP and graphql-ws. */
+  prepare: (payload: { query: string; operationName?: string | null; variables?: Record<string, unknown> | null }) => ExecutionArgs | readonly GraphQLError[];
   /** The per-operation context; called again for every event. */
   context: (req: IncomingMessage) => Promise<unknown>;
   formatError: (formatted: GraphQLFormattedError, error: unknown) => GraphQLFormattedError;
@@ -108,22 +109,18 @@ export function createSseRoute(options: SseOptions): RouteHandler {
   return async (req, res) => {
     const params = await readParams(req);
     if (typeof params === 'string') return badRequest(res, params);
-    let document: DocumentNode;
-    try {
-      document = parse(params.query);
-    } catch (error) {
-      return badRequest(res, (error as GraphQLError).message);
+    const prepared = options.prepare(params);
+    if (!('document' in prepared)) {
+      return badRequest(res, 'invalid', prepared.map((e) => ({ message: e.message, locations: e.locations, extensions: { code: 'GRAPHQL_VALIDATION_FAILED' } })));
     }
-    const errors = validate(options.schema, document);
-    if (errors.length > 0) return badRequest(res, 'invalid', errors.map((e) => ({ message: e.message, locations: e.locations, extensions: { code: 'GRAPHQL_VALIDATION_FAILED' } })));
+    const { document } = prepared;
     const operation = getOperationAST(document, params.operationName);
     if (!operation) return badRequest(res, 'expected exactly one operation, or operationName naming one');
     if (operation.operation === 'mutation' && req.method === 'GET') return badRequest(res, 'mutations are only accepted over POST');
     const lastEventId = req.headers['last-event-id'];
     const contextFor = () => options.context(req);
     const args: ExecutionArgs = {
-      schema: options.schema,
-      document,
+      ...prepared,
       variableValues: params.variables,
       operationName: params.operationName,
       contextValue: await contextFor(),

@@ -7,8 +7,9 @@ import { ApolloServerPluginLandingPageDisabled, ApolloServerPluginCacheControlDi
 import type { GraphQLSchema } from 'graphql';
 import type { Logger } from '../observability/logger.ts';
 import type { Metrics } from '../observability/metrics.ts';
-import type { GatewayContext } from '../schema/context.ts';
+import type { GatewayContext, Principal } from '../schema/context.ts';
 import { createErrorFormatter } from './errors.ts';
+import { costPlugin, limitRules, type QueryLimits } from './limits.ts';
 
 /**
  * Apollo Server behind a minimal node:http integration (Apollo's documented way to build an
@@ -26,8 +27,10 @@ export interface GraphqlHandlerOptions {
   introspection: boolean;
   sandbox: boolean;
   production: boolean;
-  /** Builds the per-operation context. */
-  context: (request: { headers: IncomingMessage['headers']; requestId: string }) => Promise<GatewayContext>;
+  /** Depth, aliases, directives, tokens, cost, batch size: all refused with 400 before execution. */
+  limits: QueryLimits;
+  /** Builds the per-operation context; `principal` is who the gate admitted (undefined: anonymous). */
+  context: (request: { headers: IncomingMessage['headers']; requestId: string; principal: Principal | undefined }) => Promise<GatewayContext>;
   /** Extra plugins (WebSocket clean-up on drain). */
   plugins?: ApolloServerPlugin<BaseContext>[];
 }
@@ -62,7 +65,13 @@ export async function createGraphqlHandler(options: GraphqlHandlerOptions) {
     includeStacktraceInErrorResponses: false,
     formatError: createErrorFormatter(options.logger),
     csrfPrevention: true,
-    allowBatchedHttpRequests: false,
+    // The CLI owns SIGTERM/SIGINT and stops the gateway in order (dispatcher, server, stores). Apollo's
+    // own handlers would call stop() a second time, concurrently; Apollo 5 never resolves that second
+    // call, so `gateway.stop()` (and with it the process) would hang after a signal.
+    stopOnTerminationSignals: false,
+    allowBatchedHttpRequests: options.limits.maxBatch > 1,
+    parseOptions: { maxTokens: options.limits.maxTokens },
+    validationRules: limitRules(options.limits),
     logger: {
       debug: (m) => options.logger.debug(m),
       info: (m) => options.logger.info(m),
@@ -77,12 +86,13 @@ export async function createGraphqlHandler(options: GraphqlHandlerOptions) {
       ApolloServerPluginSchemaReportingDisabled(),
       ApolloServerPluginInlineTraceDisabled(),
       metricsPlugin(options.metrics),
+      costPlugin(options.limits),
       ...((options.plugins ?? []) as ApolloServerPlugin<GatewayContext>[]),
     ],
   });
   await apollo.start();
 
-  async function handle(req: IncomingMessage, res: ServerResponse, search: string): Promise<void> {
+  async function handle(req: IncomingMessage, res: ServerResponse, search: string, principal: Principal | undefined): Promise<void> {
     const requestId = (typeof req.headers['x-request-id'] === 'string' && req.headers['x-request-id'].slice(0, 100)) || randomUUID();
     const read = await readBody(req);
     if (read.kind === 'too_large') return sendJson(res, 413, { errors: [{ message: `Request body exceeds ${BODY_LIMIT_BYTES} bytes`, extensions: { code: 'BAD_REQUEST' } }] });
@@ -98,9 +108,13 @@ export async function createGraphqlHandler(options: GraphqlHandlerOptions) {
         return sendJson(res, 400, { errors: [{ message: 'The request body is not valid JSON', extensions: { code: 'BAD_REQUEST' } }] });
       }
     }
+    if (Array.isArray(body) && body.length > options.limits.maxBatch) {
+      const message = options.limits.maxBatch === 1 ? 'Batched requests are not accepted: send one operation per request (QUERY_MAX_BATCH)' : `A batch of ${body.length} operations exceeds the limit of ${options.limits.maxBatch} (QUERY_MAX_BATCH)`;
+      return sendJson(res, 400, { errors: [{ message, extensions: { code: 'BAD_REQUEST' } }] });
+    }
     const result = await apollo.executeHTTPGraphQLRequest({
       httpGraphQLRequest: { method: req.method ?? 'GET', headers, search, body },
-      context: () => options.context({ headers: req.headers, requestId }),
+      context: () => options.context({ headers: req.headers, requestId, principal }),
     });
     for (const [name, value] of result.headers) res.setHeader(name, value);
     res.setHeader('x-request-id', requestId);

@@ -6,8 +6,11 @@ import { useServer } from 'graphql-ws/use/ws';
 import type { GraphQLSchema } from 'graphql';
 import type { Logger } from '../observability/logger.ts';
 import type { Metrics } from '../observability/metrics.ts';
-import type { GatewayContext } from '../schema/context.ts';
+import type { GatewayContext, Principal } from '../schema/context.ts';
+import type { Gate, Refusal } from '../auth/gate.ts';
+import type { WsAuth } from '../auth/websocket.ts';
 import { createGraphqlHandler, sendJson } from './graphql.ts';
+import { prepareOperation, type QueryLimits } from './limits.ts';
 import { createErrorFormatter } from './errors.ts';
 import { formatResult, subscribeWithFreshContext } from '../events/execute.ts';
 
@@ -26,7 +29,14 @@ export interface HttpServerOptions {
   introspection: boolean;
   sandbox: boolean;
   production: boolean;
-  context: (request: { headers: IncomingMessage['headers']; requestId: string }) => Promise<GatewayContext>;
+  context: (request: { headers: IncomingMessage['headers']; requestId: string; principal: Principal | undefined }) => Promise<GatewayContext>;
+  /** Admission to /graphql and /graphql/*: the bearer token (401) and the client's rate limit (429). */
+  gate: Gate;
+  /** The same over graphql-ws: token in connection_init (close 4403), budget per operation. */
+  wsAuth: WsAuth;
+  limits: QueryLimits;
+  /** A WebSocket that sends no connection_init within this is closed with 4408. */
+  wsConnectionInitTimeoutMs: number;
   /** Readiness: resolves with the state of each dependency; any false makes /readyz answer 503. */
   ready: () => Promise<Record<string, boolean>>;
   routes?: Array<{ method: string; pattern: RegExp; handler: RouteHandler }>;
@@ -38,6 +48,11 @@ export interface RunningServer {
   stop(): Promise<void>;
 }
 
+function sendRefusal(res: ServerResponse, refusal: Refusal): void {
+  for (const [name, value] of Object.entries(refusal.headers)) res.setHeader(name, value);
+  sendJson(res, refusal.status, refusal.body);
+}
+
 export async function startHttpServer(options: HttpServerOptions, listen: { port: number; host: string }): Promise<RunningServer> {
   const server = createServer();
   server.keepAliveTimeout = 65_000;
@@ -46,14 +61,17 @@ export async function startHttpServer(options: HttpServerOptions, listen: { port
   const wsCleanup = useServer(
     {
       schema: options.schema,
-      context: () => options.context({ headers: {}, requestId: randomUUID() }),
+      connectionInitWaitTimeout: options.wsConnectionInitTimeoutMs,
+      onConnect: (ctx) => options.wsAuth.onConnect(ctx),
+      // Apollo's pipeline does not run here: the same limits (and introspection switch) are applied
+      // before graphql-ws executes anything, and each operation spends the client's budget.
+      onSubscribe: async (ctx, _id, payload) =>
+        (await options.wsAuth.throttle(ctx)) ?? prepareOperation(options.schema, payload, options.limits, options.introspection),
+      context: (ctx) => options.context({ headers: {}, requestId: randomUUID(), principal: options.wsAuth.principalOf(ctx) }),
       // Every subscription event runs with a fresh context (its own loaders and deadline), for the
       // same principal as the subscription itself.
       subscribe: (args) =>
-        subscribeWithFreshContext(args, async () => ({
-          ...(await options.context({ headers: {}, requestId: randomUUID() })),
-          principal: (args.contextValue as GatewayContext).principal,
-        })),
+        subscribeWithFreshContext(args, () => options.context({ headers: {}, requestId: randomUUID(), principal: (args.contextValue as GatewayContext).principal })),
       // Apollo masks errors on HTTP only; results sent over the WebSocket get the same masking.
       onNext: (_ctx, _id, _payload, _args, result) => formatResult(result, formatError),
     },
@@ -78,7 +96,11 @@ export async function startHttpServer(options: HttpServerOptions, listen: { port
     const q = url.indexOf('?');
     const path = q === -1 ? url : url.slice(0, q);
     const search = q === -1 ? '' : url.slice(q);
-    if (path === '/graphql') return graphql.handle(req, res, search);
+    if (path === '/graphql' || path.startsWith('/graphql/')) {
+      const admission = await options.gate.admitHttp(req);
+      if (admission.kind === 'refused') return sendRefusal(res, admission.refusal);
+      if (path === '/graphql') return graphql.handle(req, res, search, admission.principal);
+    }
     if (path === '/healthz') return sendJson(res, 200, { status: 'ok' });
     if (path === '/readyz') {
       const checks = await options.ready().catch(() => ({ checks: false }));
