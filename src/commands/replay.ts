@@ -113,12 +113,13 @@ async function allDeadLetters(outbox: Outbox): Promise<DeadLetter[]> {
 async function replayIds(outbox: Outbox, ids: readonly string[], dryRun: boolean): Promise<StepReplay[]> {
   const results: StepReplay[] = [];
   const covered = new Set<string>();
+  const letters = dryRun ? await allDeadLetters(outbox) : [];
   for (const id of ids) {
     if (covered.has(id)) continue;
     try {
       let result: StepReplay;
       if (dryRun) {
-        const preview = await previewReplay(outbox, id);
+        const preview = await previewReplay(outbox, letters, id);
         result = 'steps' in preview ? { ...preview, steps: preview.steps.filter((step) => !covered.has(step.id)) } : preview;
       } else {
         const replayed = await outbox.replay(id);
@@ -140,8 +141,8 @@ async function replayIds(outbox: Outbox, ids: readonly string[], dryRun: boolean
  * What a replay of `id` would revive, computed as the replay computes it (`replaySet`), changing
  * nothing. A step is found among the dead letters: a dry run names only dead steps, or operations.
  */
-async function previewReplay(outbox: Outbox, id: string): Promise<StepReplay> {
-  const byStep = (await allDeadLetters(outbox)).find((letter) => letter.step.id === id);
+async function previewReplay(outbox: Outbox, letters: readonly DeadLetter[], id: string): Promise<StepReplay> {
+  const byStep = letters.find((letter) => letter.step.id === id);
   const operation = await outbox.getOperation(byStep?.operationId ?? id);
   if (!operation) return { id, error: `no write operation, and no dead step, has the id ${id}` };
   const ids = new Map(operation.steps.map((step) => [step.name, step.id] as const));
