@@ -66,9 +66,10 @@ export function createStepExecutor(runtime: ConnectorRuntime): StepExecutor {
       try {
         answer = await runtime.write(endpoint, args, { idempotencyKey: call.idempotencyKey, signal: call.signal });
       } catch (error) {
-        if (error instanceof UpstreamRateLimitedError || error instanceof UpstreamUnavailableError) {
-          // Retry-After, or an open circuit's next probe: retrying sooner would only spend attempts.
-          return { ok: false, permanent: false, reason: error.message, retryAfterMs: error.retryAfterMs };
+        if (error instanceof UpstreamRateLimitedError) return { ok: false, permanent: false, reason: error.message, retryAfterMs: error.retryAfterMs };
+        if (error instanceof UpstreamUnavailableError && error.retryAfterMs !== undefined) {
+          // An open circuit: nothing was sent; come back when it lets a probe through.
+          return { ok: false, permanent: false, reason: error.message, retryAfterMs: error.retryAfterMs, notSent: true };
         }
         if (error instanceof UpstreamError && error.code === 'BAD_USER_INPUT') return { ok: false, permanent: true, reason: error.message };
         if (error instanceof UpstreamError) return { ok: false, permanent: false, reason: error.message };

@@ -94,7 +94,8 @@ export async function recordOutcome(
         break;
       case 'retry_scheduled':
         written = await tx.exec(
-          `UPDATE write_steps SET state = 'retry_scheduled', next_attempt_at = $5, last_error = $6, ${release} ${fence}`,
+          `UPDATE write_steps SET state = 'retry_scheduled', next_attempt_at = $5, last_error = $6,
+             attempts = attempts - ${settlement.attemptNotCounted ? 1 : 0}, ${release} ${fence}`,
           [...lease, settlement.nextAttemptAt, settlement.lastError],
         );
         break;

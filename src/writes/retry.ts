@@ -26,7 +26,7 @@ const REASON_LIMIT = 1_000;
 
 export type Settlement =
   | { state: 'succeeded'; externalId: string | null; result: unknown }
-  | { state: 'retry_scheduled'; nextAttemptAt: number; lastError: string }
+  | { state: 'retry_scheduled'; nextAttemptAt: number; lastError: string; attemptNotCounted?: boolean }
   | { state: 'dead'; deadCause: Exclude<DeadCause, 'dependency'>; lastError: string };
 
 export function backoffDelay(attempt: number, options: BackoffOptions, random: () => number = Math.random): number {
@@ -37,7 +37,8 @@ export function backoffDelay(attempt: number, options: BackoffOptions, random: (
 /**
  * `attempts` counts the attempt that just ended. A transient failure on the last allowed attempt
  * is dead (`exhausted`); a permanent one is dead at once (`rejected`) whatever attempts remain,
- * because sending the same request again cannot change the system's answer.
+ * because sending the same request again cannot change the system's answer. An attempt that was
+ * never sent (an open circuit) does not count.
  */
 export function settle(
   outcome: StepOutcome,
@@ -49,6 +50,12 @@ export function settle(
   if (outcome.ok) return { state: 'succeeded', externalId: outcome.externalId ?? null, result: outcome.result ?? null };
   const lastError = outcome.reason.slice(0, REASON_LIMIT) || 'no reason given';
   if (outcome.permanent) return { state: 'dead', deadCause: 'rejected', lastError };
+  if (outcome.notSent) {
+    // Nothing reached the system, so no attempt is spent; spread the waiting steps over half the
+    // wait again, so they do not all come back at the very moment the circuit lets one probe through.
+    const wait = outcome.retryAfterMs ?? backoffDelay(step.attempts, backoff, random);
+    return { state: 'retry_scheduled', nextAttemptAt: now + wait * (1 + 0.5 * (random ?? Math.random)()), lastError, attemptNotCounted: true };
+  }
   if (step.attempts >= step.maxAttempts) return { state: 'dead', deadCause: 'exhausted', lastError };
   const delay = Math.max(backoffDelay(step.attempts, backoff, random), outcome.retryAfterMs ?? 0);
   return { state: 'retry_scheduled', nextAttemptAt: now + delay, lastError };

@@ -130,7 +130,14 @@ export interface StepCall {
  */
 export type StepOutcome =
   | { ok: true; externalId?: string | undefined; result?: unknown }
-  | { ok: false; permanent: boolean; reason: string; retryAfterMs?: number | undefined };
+  | {
+      ok: false;
+      permanent: boolean;
+      reason: string;
+      retryAfterMs?: number | undefined;
+      /** The request never left the gateway (the connector's circuit is open): the attempt is not counted. */
+      notSent?: boolean | undefined;
+    };
 
 export interface StepExecutor {
   execute(call: StepCall): Promise<StepOutcome>;

@@ -106,3 +106,12 @@ describe('retry settlement', () => {
     expect(settle({ ok: false, permanent: false, reason: '503' }, { attempts: 5, maxAttempts: 5 }, 0, backoff)).toMatchObject({ state: 'dead', deadCause: 'exhausted' });
   });
 });
+
+describe('an attempt the gateway never sent', () => {
+  const backoff = { initialDelayMs: 100, maxDelayMs: 1_000, factor: 2 };
+  it('is not counted, waits for the circuit with a spread, and never dead-letters the step', () => {
+    const outcome = { ok: false as const, permanent: false, reason: 'pms is unavailable (circuit open)', retryAfterMs: 10_000, notSent: true };
+    const settled = settle(outcome, { attempts: 5, maxAttempts: 5 }, 1_000, backoff, () => 0.5);
+    expect(settled).toEqual({ state: 'retry_scheduled', nextAttemptAt: 1_000 + 12_500, lastError: outcome.reason, attemptNotCounted: true });
+  });
+});
