@@ -1,6 +1,6 @@
 import { parseArgs } from 'node:util';
 import { ConfigurationError } from './errors.ts';
-import { startGateway, type GatewayOptions } from './gateway.ts';
+import type { GatewayOptions } from './gateway.ts';
 
 /**
  * `interchange <command>`. `start` serves the gateway; with no URL configured for a connector
@@ -28,6 +28,8 @@ async function demoStarter(): Promise<GatewayOptions['demo']> {
 }
 
 async function start(): Promise<void> {
+  // Loaded here, not at the top: `check`, `map` and `replay` do not need the whole gateway.
+  const { startGateway } = await import('./gateway.ts');
   const gateway = await startGateway({ demo: await demoStarter() });
   const { logger, config } = gateway;
   const graphqlUrl = `${gateway.url}/graphql`;

@@ -67,9 +67,12 @@ export async function startGateway(options: GatewayOptions = {}): Promise<Gatewa
   const config: Config = Object.freeze({ ...loadConfig(env), ...options.config });
   const logger = options.logger ?? createLogger({ level: config.logLevel });
   const cleanups: Array<() => Promise<unknown>> = [];
-  const stop = async () => {
-    for (const cleanup of cleanups.reverse()) await cleanup().catch((error: unknown) => logger.warn({ err: error }, 'error during shutdown'));
-  };
+  // Tears down in reverse order of start-up, once, however often it is called.
+  let stopping: Promise<void> | undefined;
+  const stop = () =>
+    (stopping ??= (async () => {
+      for (const cleanup of [...cleanups].reverse()) await cleanup().catch((error: unknown) => logger.warn({ err: error }, 'error during shutdown'));
+    })());
   try {
     const connectors = await loadConnectors(resolve(config.connectorsDir));
     const settings = await resolveConnectorSettings(connectors, config, env, async (name) => {
