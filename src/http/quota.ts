@@ -46,12 +46,12 @@ type QuotaSpec = NonNullable<NormalizedConnector['quota']>;
  * Spreading `perMs + budget` over the `requests` slots means any `requests + 1` consecutive
  * calls depart at least `perMs + budget` apart, so the backend still sees at most `requests` in
  * any window unless one call is delayed by more than the budget relative to another. Budget: 2 %
- * of the window, at least 50 ms. Cost: 5 % of throughput on 1-second quotas, 2 % on minute and
- * hour quotas. `maxConcurrent` bounds calls in flight, so a slow backend does not pile up open
+ * of the window, at least 100 ms (a 64 ms stall was seen with two gateways and a test runner on
+ * two busy cores). Cost: 9 % of throughput on 1-second quotas, 2 % on minute and hour quotas. `maxConcurrent` bounds calls in flight, so a slow backend does not pile up open
  * requests.
  */
 export function quotaSpacingMs(quota: QuotaSpec): number {
-  const jitterBudgetMs = Math.max(quota.perMs * 0.02, 50);
+  const jitterBudgetMs = Math.max(quota.perMs * 0.02, 100);
   return Math.ceil((quota.perMs + jitterBudgetMs) / quota.requests);
 }
 

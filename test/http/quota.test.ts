@@ -48,11 +48,11 @@ describe('quota', () => {
     expect(h.backend.calls).toHaveLength(1);
   });
 
-  it('spaces calls so that requests + 1 calls span the window plus a jitter budget (2 %, at least 50 ms)', () => {
+  it('spaces calls so that requests + 1 calls span the window plus a jitter budget (2 %, at least 100 ms)', () => {
     const spacing = (requests: number, per: 'second' | 'minute' | 'hour') =>
       quotaSpacingMs(normalizeConnector({ name: 'x', quota: { requests, per }, endpoints: {} }, 'test').quota!);
-    expect(spacing(20, 'second')).toBe(53);
-    expect(spacing(10, 'second')).toBe(105);
+    expect(spacing(20, 'second')).toBe(55);
+    expect(spacing(10, 'second')).toBe(110);
     expect(spacing(60, 'minute')).toBe(1020);
     expect(spacing(1000, 'hour')).toBe(3672);
   });
