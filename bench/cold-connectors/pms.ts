@@ -1,0 +1,4 @@
+import connector from '../../connectors/pms.ts';
+import { cold } from './_cold.ts';
+
+export default cold(connector);

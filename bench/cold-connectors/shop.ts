@@ -1,0 +1,4 @@
+import connector from '../../connectors/shop.ts';
+import { cold } from './_cold.ts';
+
+export default cold(connector);
