@@ -50,7 +50,7 @@ export async function runProfile(options: {
   const markdown = [
     `# Where the gateway spends its time: scenario 3 (nested, cache cold), ${options.compiled ? 'compiled JavaScript' : 'on tsx'}`,
     '',
-    `\`${options.command}\` · ${m.cpu}, ${m.cores} cores, Node ${m.node} · ${load.rps.toFixed(0)} req/s at 10 connections, simulators at 0 ms, profile \`${file}\` (the ${(window.lastMs / 1000).toFixed(1)} s under load only) · gateway CPU ${(summary.busyMs / Math.max(1, load.completed)).toFixed(1)} ms per request while profiled`,
+    `\`${options.command}\` · ${m.cpu}, ${m.cores} cores, Node ${m.node} · ${load.rps.toFixed(0)} req/s at 10 connections, simulators at 0 ms, profile \`${file}\` (the ${(window.lastMs / 1000).toFixed(1)} s under load only) · ${(summary.busyMs / Math.max(1, load.completed)).toFixed(1)} ms of sampled busy time per request (the profiler's own overhead included; the unprofiled CPU per request is in the results table)`,
     '',
     renderSummary(summary),
   ].join('\n');

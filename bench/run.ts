@@ -1,11 +1,11 @@
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { parseArgs } from 'node:util';
 import type { Budget, Row } from './measure.ts';
 import { memoryMb, stopAll } from './processes.ts';
 import { runProfile } from './profile.ts';
 import { PMS_QUOTA, rateLimited } from './rate-limited.ts';
-import { checks, machine, render, type Report } from './report.ts';
+import { checks, machine, render, type Check, type Report } from './report.ts';
 import { coldReads, loadFixtures, verifySameAnswers, warmReads, type ReadContext } from './scenarios.ts';
 import { buildCompiled, setLatency, startBaseline, startGateway, startSims } from './services.ts';
 import { runSoak } from './soak.ts';
@@ -43,6 +43,20 @@ function write(name: string, markdown: string, json: unknown): void {
   mkdirSync(RESULTS, { recursive: true });
   writeFileSync(`${RESULTS}/${name}.md`, `${markdown}\n`);
   writeFileSync(`${RESULTS}/${name}.json`, `${JSON.stringify(json, null, 2)}\n`);
+}
+
+/** The verdict of the last `--soak` run, if there is one (it is a separate, longer run). */
+function lastSoak(): Check | undefined {
+  try {
+    const soak = JSON.parse(readFileSync(`${RESULTS}/soak.json`, 'utf8')) as { date?: string; holds: boolean; growthMb: number; minutes: number; liveFirstMb: number };
+    return {
+      target: 'no growth over a 5-minute soak (live heap after full GC)',
+      measured: `${soak.liveFirstMb.toFixed(0)} MB live, trend ${soak.growthMb.toFixed(1)} MB over ${soak.minutes.toFixed(1)} min — from the last \`--soak\` run${soak.date ? ` (${soak.date})` : ''}, bench/results/soak.md`,
+      pass: soak.holds,
+    };
+  } catch {
+    return undefined;
+  }
 }
 
 async function benchmark(): Promise<void> {
@@ -97,9 +111,9 @@ async function benchmark(): Promise<void> {
     mode,
     machine: machine(startLoad),
     rows,
-    checks: checks(rows, limited.check, undefined),
+    checks: checks(rows, limited.check, lastSoak()),
     notes: [
-      'Processes: the six simulators in one child process, each gateway in its own (`node --import tsx src/cli.ts start`, NODE_ENV unset, configured only by environment variables), B1 in its own, the load generator in the benchmark process.',
+      `Processes: the six simulators in one child process, each gateway in its own (${compiled ? '`node bench/.build/src/cli.js start`, compiled with tsc as `npm run build` does' : '`node --import tsx src/cli.ts start`'}, NODE_ENV unset, configured only by environment variables), B1 in its own, the load generator in the benchmark process.`,
       'Gateway configuration: every `<NAME>_QUOTA=100000/second` (out of the way; the declared per-connector concurrency stays), except `PMS_QUOTA=50/second` in scenario 6; `QUERY_MAX_COST=1000000` on the warm gateway for scenario 5. SQLite outbox in a temporary directory, no Redis.',
       'Cache cold (scenarios 2, 3, 6): a second gateway with `CONNECTORS_DIR=bench/cold-connectors` — the same connectors with TTL 0 and no sharing of in-flight reads between operations (see `bench/cold-connectors/_cold.ts`), and requests rotating over 100 different pages, so every operation makes the full upstream plan, as B1 does. Cache warm (1, 4, 5, 7, 8): the gateway with the real connectors.',
       'Closed-loop runs: autocannon, 10 connections at 0 ms, 40 at 10 ms (1 for the large response). Fixed-rate runs (“@ ½ peak”, scenario 6 below quota): open loop, evenly paced, latency from the due time. Gateway, B1 and B0 of one scenario take turns run by run.',
