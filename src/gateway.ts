@@ -90,8 +90,8 @@ export async function startGateway(options: GatewayOptions = {}): Promise<Gatewa
     const linkStore = createLinkStore(sql);
 
     const metrics = createMetrics();
-    const cache = createKeyvStore({ redisUrl: config.redisUrl, namespace: 'interchange:cache', logger });
-    const tokens = createKeyvStore({ redisUrl: config.redisUrl, namespace: 'interchange:tokens', logger });
+    const cache = createKeyvStore({ redisUrl: config.redisUrl, namespace: 'interchange:cache', maxEntries: config.cacheMaxEntries, logger });
+    const tokens = createKeyvStore({ redisUrl: config.redisUrl, namespace: 'interchange:tokens', maxEntries: 1_000, logger });
     cleanups.push(() => Promise.all([cache.disconnect(), tokens.disconnect()]));
     const upstreams = new Map<string, Upstream>();
     for (const connector of connectors) {

@@ -20,6 +20,7 @@ const env = z.object({
   HOST: z.string().default('0.0.0.0'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   REDIS_URL: z.string().url().optional(),
+  CACHE_MAX_ENTRIES: z.coerce.number().int().min(1).default(10_000),
   DATABASE_URL: z.string().url().optional(),
   DATA_DIR: z.string().default('./data'),
   CONNECTORS_DIR: z.string().default('connectors'),
@@ -105,6 +106,8 @@ export interface Config {
   host: string;
   logLevel: string;
   redisUrl: string | undefined;
+  /** Bound of the in-memory response cache (least recently used entries go first); unused with Redis. */
+  cacheMaxEntries: number;
   databaseUrl: string | undefined;
   dataDir: string;
   connectorsDir: string;
@@ -137,6 +140,7 @@ export function loadConfig(environment: Environment = process.env): Config {
     host: e.HOST,
     logLevel: e.LOG_LEVEL,
     redisUrl: e.REDIS_URL,
+    cacheMaxEntries: e.CACHE_MAX_ENTRIES,
     databaseUrl: e.DATABASE_URL,
     dataDir: e.DATA_DIR,
     connectorsDir: e.CONNECTORS_DIR,

@@ -156,8 +156,8 @@ export interface Target {
  * a `.` or `..` segment is refused, because a backend (or any URL parser on the way) would
  * resolve it and reach a path the connector did not declare.
  */
-export function resolveTarget(baseUrl: string, path: string, query?: QueryParams): Target {
-  const base = new URL(baseUrl);
+export function resolveTarget(baseUrl: string | URL, path: string, query?: QueryParams): Target {
+  const base = typeof baseUrl === 'string' ? new URL(baseUrl) : baseUrl;
   const cut = path.indexOf('?');
   const pathOnly = cut === -1 ? path : path.slice(0, cut);
   const inlineQuery = cut === -1 ? '' : path.slice(cut + 1);

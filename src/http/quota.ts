@@ -8,8 +8,9 @@ import { sleep } from './sleep.ts';
 
 /**
  * A connector's quota: calls queue (never fail) until the declared rate allows them, and wait
- * out any pause the backend asked for. Bottleneck hands out the slots; it is unmaintained, so it
- * stays behind this interface and nothing else in the engine imports it.
+ * out any pause the backend asked for. In one process a small semaphore hands out the slots; with
+ * Redis, Bottleneck's clustering does, so every instance shares them. Bottleneck is unmaintained,
+ * so it stays behind this interface and nothing else in the engine imports it.
  */
 export interface Quota {
   /**
@@ -38,8 +39,8 @@ type QuotaSpec = NonNullable<NormalizedConnector['quota']>;
  * windows, so a burst at the end of one window and another at the start of the next puts
  * 2 × requests inside one sliding window. Starting calls at least `perMs / requests` apart means
  * no window of `perMs` can hold more than `requests` starts, whichever window the backend
- * measures. Bottleneck spaces its slots by `minTime`; the dispatch gate (gate.ts) enforces the
- * same spacing between actual departures, across instances with Redis.
+ * measures. The dispatch gate (gate.ts) enforces that spacing between actual departures, across
+ * instances with Redis.
  *
  * On top of that, a jitter budget: the backend stamps arrivals, and one call can take longer
  * from departure to arrival than the next (a new connection, an event-loop stall, the network).
@@ -52,7 +53,8 @@ type QuotaSpec = NonNullable<NormalizedConnector['quota']>;
  */
 export function quotaSpacingMs(quota: QuotaSpec): number {
   const jitterBudgetMs = Math.max(quota.perMs * 0.02, 100);
-  return Math.ceil((quota.perMs + jitterBudgetMs) / quota.requests);
+  // Not rounded: a high quota (100000/second) spaces calls 11 µs apart, not a whole millisecond.
+  return (quota.perMs + jitterBudgetMs) / quota.requests;
 }
 
 /** A pause never exceeds this, however far away a backend's Retry-After date lies. */
@@ -72,7 +74,7 @@ export function createQuota(connector: NormalizedConnector, deps: QuotaDeps): Qu
   redis?.on('error', onError);
   const spacingMs = connector.quota ? quotaSpacingMs(connector.quota) : 0;
   const gate: DispatchGate = redis ? createRedisGate(redis, `interchange-quota:${connector.name}`, spacingMs, onError) : createLocalGate(spacingMs);
-  const limiter = connector.quota ? createLimiter(connector, connector.quota, redis, onError) : undefined;
+  const limiter = !connector.quota ? undefined : redis ? createRedisLimiter(connector, connector.quota, redis, onError) : createLocalLimiter(connector.quota.concurrency);
   const gauge = deps.metrics.quotaQueued.labels({ connector: connector.name });
   let waiting = 0;
   gauge.set(0);
@@ -182,6 +184,33 @@ export class QuotaUnavailableError extends Error {
 }
 
 /**
+ * Without Redis: a semaphore of `concurrency` slots, handed over in order (a call that lost its
+ * slot to a pause first). The dispatch gate does the spacing, so nothing else is needed here;
+ * Bottleneck's local datastore would add several timer hops per call.
+ */
+function createLocalLimiter(concurrency: number): Limiter {
+  let free = concurrency;
+  const waiting: Array<() => void> = [];
+  const release = () => {
+    const next = waiting.shift();
+    if (next) next();
+    else free++;
+  };
+  return {
+    async run(job, again) {
+      if (free > 0) free--;
+      else await new Promise<void>((resolve) => (again ? waiting.unshift(resolve) : waiting.push(resolve)));
+      try {
+        return await job();
+      } finally {
+        release();
+      }
+    },
+    async close() {},
+  };
+}
+
+/**
  * With Redis: bottleneck clustering, one limiter id per connector so every instance shares the
  * spacing and the concurrency. Each instance has its own connection (two limiters with one id
  * on one connection hang), settings are pushed with `updateSettings()` at start (the first
@@ -189,27 +218,25 @@ export class QuotaUnavailableError extends Error {
  * `timeout` of inactivity, and every job carries an `expiration` so a crashed instance's running
  * jobs are freed.
  */
-function createLimiter(connector: NormalizedConnector, quota: QuotaSpec, redis: Redis | undefined, onError: (e: unknown) => void): Limiter {
-  const settings = { minTime: quotaSpacingMs(quota), maxConcurrent: quota.concurrency };
+function createRedisLimiter(connector: NormalizedConnector, quota: QuotaSpec, redis: Redis, onError: (e: unknown) => void): Limiter {
+  const settings = { minTime: Math.ceil(quotaSpacingMs(quota)), maxConcurrent: quota.concurrency };
   // A job holds its slot through a token request and the call itself (each bounded by
   // requestMs) and through its wait at the departure gate (at most one spacing per slot).
   const expiration = 2 * connector.timeouts.requestMs + connector.timeouts.connectMs + quota.concurrency * settings.minTime + 1_000;
-  const connection = redis ? new Bottleneck.IORedisConnection({ client: redis, Redis }) : undefined;
-  connection?.on('error', onError);
+  const connection = new Bottleneck.IORedisConnection({ client: redis, Redis });
+  connection.on('error', onError);
   const limiter = new Bottleneck({
     ...settings,
-    ...(connection && {
-      id: `interchange-quota-${connector.name}`,
-      datastore: 'ioredis',
-      connection,
-      timeout: Math.max(10 * settings.minTime, 5 * 60_000),
-    }),
+    id: `interchange-quota-${connector.name}`,
+    datastore: 'ioredis',
+    connection,
+    timeout: Math.max(10 * settings.minTime, 5 * 60_000),
   });
   limiter.on('error', onError);
   // Awaited before every job; a failure is logged and the stored settings stay in force. Until
   // Redis has answered once, bottleneck would queue jobs silently: bounded here instead.
-  const ready: Promise<unknown> = connection ? Promise.resolve(limiter.updateSettings(settings)).catch(onError) : Promise.resolve();
-  let connected = !connection;
+  const ready: Promise<unknown> = Promise.resolve(limiter.updateSettings(settings)).catch(onError);
+  let connected = false;
   void ready.then(() => (connected = true));
   const connectWithinMs = connector.timeouts.connectMs + connector.timeouts.requestMs;
 
@@ -233,8 +260,7 @@ function createLimiter(connector: NormalizedConnector, quota: QuotaSpec, redis: 
     },
     async close() {
       await limiter.stop({ dropWaitingJobs: true }).catch(() => undefined);
-      if (connection) await connection.disconnect(true).catch(() => undefined);
-      else await limiter.disconnect().catch(() => undefined);
+      await connection.disconnect(true).catch(() => undefined);
     },
   };
 }

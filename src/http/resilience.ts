@@ -4,11 +4,8 @@ import {
   ExponentialBackoff,
   fullJitterGenerator,
   handleWhen,
-  timeout,
-  TimeoutStrategy,
   type CircuitBreakerPolicy,
   type IBackoff,
-  type TimeoutPolicy,
 } from 'cockatiel';
 import type { NormalizedConnector } from '../connectors/normalize.ts';
 import { TransportError } from './client.ts';
@@ -41,15 +38,6 @@ export function createBreaker(connector: NormalizedConnector): CircuitBreakerPol
     halfOpenAfter: connector.breaker.halfOpenAfterMs,
     breaker: new ConsecutiveBreaker(connector.breaker.consecutiveFailures),
   });
-}
-
-/**
- * Bounds one attempt, first byte to last, to `requestMs`. Aggressive: the attempt settles at
- * the limit even if the request does not, and the request is then aborted. The caller's
- * deadline arrives as the parent signal, so an attempt also ends at the deadline.
- */
-export function createAttemptTimeout(connector: NormalizedConnector): TimeoutPolicy {
-  return timeout(connector.timeouts.requestMs, { strategy: TimeoutStrategy.Aggressive, abortOnReturn: true });
 }
 
 export type RetryReason = { kind: 'status'; status: number; retryAfterMs: number | undefined } | { kind: 'timeout' | 'network' };

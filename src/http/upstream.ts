@@ -15,7 +15,7 @@ import { createAuth } from './auth.ts';
 import { openCallScope, type CallScope } from './call-scope.ts';
 import { createHttpClient, resolveTarget, TransportError, UnsafePathError, type OutgoingCall } from './client.ts';
 import { createQuota, QuotaUnavailableError } from './quota.ts';
-import { createAttemptTimeout, createBreaker, createRetryPlan, type Answered, type RetryReason } from './resilience.ts';
+import { createBreaker, createRetryPlan, type Answered, type RetryReason } from './resilience.ts';
 import { parseRetryAfter } from './retry-after.ts';
 import { sleep } from './sleep.ts';
 import type { Upstream, UpstreamRequest, UpstreamResponse } from './types.ts';
@@ -43,6 +43,7 @@ export interface UpstreamDeps {
 export function createUpstream(connector: NormalizedConnector, deps: UpstreamDeps): Upstream {
   const secret = secretLookup(connector, deps.secrets);
   if (!URL.canParse(deps.baseUrl)) throw new ConfigurationError(`${connector.name}: the base URL is not a URL`);
+  const baseUrl = new URL(deps.baseUrl);
   const baseHeaders = Object.fromEntries(
     Object.entries(connector.headers).map(([name, v]) => [name.toLowerCase(), typeof v === 'string' ? v : secret(v.secret)]),
   );
@@ -51,7 +52,6 @@ export function createUpstream(connector: NormalizedConnector, deps: UpstreamDep
   const auth = createAuth(connector, { ...deps, secret, client, now: deps.now ?? Date.now });
   const quota = createQuota(connector, deps);
   const breaker = createBreaker(connector);
-  const attemptTimeout = createAttemptTimeout(connector);
   const retryPlan = createRetryPlan(connector);
   // Calls in progress, so close() can end them; one set rather than a listener per call.
   const active = new Set<CallScope>();
@@ -62,8 +62,9 @@ export function createUpstream(connector: NormalizedConnector, deps: UpstreamDep
     const stopTimer = deps.metrics.upstreamDuration.startTimer(site);
     const started = performance.now();
     let code = 'network';
+    const attempt = scope.attempt(connector.timeouts.requestMs);
     try {
-      const response = await attemptTimeout.execute(({ signal }) => client.send(call, signal), scope.signal);
+      const response = await client.send(call, attempt.signal);
       code = String(response.status);
       return response;
     } catch (error) {
@@ -72,11 +73,12 @@ export function createUpstream(connector: NormalizedConnector, deps: UpstreamDep
         code = 'aborted';
         throw scope.signal.reason;
       }
-      // Anything but undici's own failure here is cockatiel's TaskCancelledError: requestMs passed.
+      // Anything but undici's own failure here is the attempt's signal: requestMs or the deadline passed.
       const kind = error instanceof TransportError ? error.kind : 'timeout';
       code = kind;
       throw new TransportError(kind, { cause: error instanceof TransportError ? error.cause : error, byDeadline: why === 'deadline' });
     } finally {
+      attempt.end();
       stopTimer();
       // A call its caller abandoned is not the backend's doing: logged, not counted.
       if (code !== 'aborted') deps.metrics.upstreamRequests.inc({ ...site, code });
@@ -188,7 +190,7 @@ export function createUpstream(connector: NormalizedConnector, deps: UpstreamDep
     connector: connector.name,
     async request(request) {
       const site = { connector: connector.name, endpoint: request.endpoint };
-      const call = prepare(request, site, deps.baseUrl, baseHeaders);
+      const call = prepare(request, site, baseUrl, baseHeaders);
       const scope = openCallScope({ signal: request.signal, deadline: request.deadline });
       if (closed) scope.close();
       active.add(scope);
@@ -211,7 +213,7 @@ export function createUpstream(connector: NormalizedConnector, deps: UpstreamDep
   };
 }
 
-function prepare(request: UpstreamRequest, site: UpstreamSite, baseUrl: string, baseHeaders: Record<string, string>): OutgoingCall {
+function prepare(request: UpstreamRequest, site: UpstreamSite, baseUrl: URL, baseHeaders: Record<string, string>): OutgoingCall {
   let target;
   try {
     target = resolveTarget(baseUrl, request.path, request.query);

@@ -55,5 +55,16 @@ describe('quota', () => {
     expect(spacing(10, 'second')).toBe(110);
     expect(spacing(60, 'minute')).toBe(1020);
     expect(spacing(1000, 'hour')).toBe(3672);
+    // Not rounded up to a whole millisecond, which would cap any connector at 1,000 calls/s.
+    expect(spacing(100_000, 'second')).toBeCloseTo(0.011, 6);
+  });
+
+  it('never has more than `concurrency` calls in flight, and answers every queued call in turn', async () => {
+    const h = await harness({ quota: { requests: 1000, per: 'second', concurrency: 2 } }, { handler: () => ({ status: 200, body: {}, delayMs: 60 }) });
+    const answers = await Promise.all(Array.from({ length: 8 }, (_, i) => h.upstream.request(get(`/contacts/${i}`))));
+    expect(answers.map((a) => a.status)).toEqual(Array(8).fill(200));
+    const arrivals = h.backend.calls.map((c) => c.at).sort((a, b) => a - b);
+    // A third call can only start once one of the first two has been answered, 60 ms later.
+    for (let i = 2; i < arrivals.length; i++) expect(arrivals[i]! - arrivals[i - 2]!).toBeGreaterThanOrEqual(55);
   });
 });

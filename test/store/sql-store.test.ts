@@ -87,11 +87,6 @@ describe.each(TARGETS)('the SQL store on $name', (target) => {
     expect(await store.one('SELECT at FROM probe WHERE id = $1', ['counter'])).toEqual({ at: 20 });
   });
 
-  it('rejects use of the store itself inside a transaction instead of deadlocking', async () => {
-    await expect(store.transaction(async () => store.query('SELECT 1 AS one'))).rejects.toThrow(/use the `tx` argument/);
-    await expect(store.query<{ one: number }>('SELECT 1 AS one')).resolves.toEqual([{ one: 1 }]);
-  });
-
   it('migrates once when three stores open the same empty database at the same time', async () => {
     const fresh = await target.database();
     try {
