@@ -11,8 +11,21 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}) {
   const registry = new Registry();
   if (options.defaultMetrics ?? true) collectDefaultMetrics({ register: registry, prefix: 'interchange_process_' });
   const registers = [registry];
+  // Set by the write dispatcher; read when the outbox gauges are collected (a /metrics scrape).
+  let countOutbox: (() => Promise<{ pending: number; dead: number } | undefined>) | undefined;
+  let counting: ReturnType<NonNullable<typeof countOutbox>> | undefined;
+  const outboxCounts = () => {
+    if (!countOutbox) return Promise.resolve(undefined);
+    // Both gauges are collected in one scrape: one count serves both.
+    counting ??= countOutbox().finally(() => (counting = undefined));
+    return counting;
+  };
   return {
     registry,
+    /** Where the outbox gauges get their numbers (the SQL outbox every instance shares). */
+    countOutboxWith(count: () => Promise<{ pending: number; dead: number } | undefined>) {
+      countOutbox = count;
+    },
     upstreamRequests: new Counter({
       name: 'interchange_upstream_requests_total',
       help: 'Calls made to backends, by HTTP status or timeout/network/circuit_open.',
@@ -67,11 +80,19 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}) {
       name: 'interchange_outbox_pending',
       help: 'Write steps not yet succeeded or dead.',
       registers,
+      async collect() {
+        const counts = await outboxCounts();
+        if (counts) this.set(counts.pending);
+      },
     }),
     deadLetters: new Gauge({
       name: 'interchange_dead_letters',
       help: 'Write steps that exhausted their attempts and wait for replay.',
       registers,
+      async collect() {
+        const counts = await outboxCounts();
+        if (counts) this.set(counts.dead);
+      },
     }),
     webhooks: new Counter({
       name: 'interchange_webhooks_total',

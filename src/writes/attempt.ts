@@ -21,8 +21,6 @@ export interface AttemptContext {
   logger: Logger | undefined;
   alert: ((alert: DeadLetterAlert) => void | Promise<void>) | undefined;
   onChange: ((change: { operationId: string; status: OperationStatus }) => void) | undefined;
-  /** Called after every committed change, to refresh the gauges. */
-  changed: () => void;
 }
 
 export async function runAttempt(context: AttemptContext, step: ClaimedStep, signal: AbortSignal): Promise<void> {
@@ -46,7 +44,6 @@ export async function afterChange(
   context: AttemptContext,
   change: { operationId: string; status: OperationStatus; alert: DeadLetterAlert | undefined },
 ): Promise<void> {
-  context.changed();
   context.onChange?.({ operationId: change.operationId, status: change.status });
   if (!change.alert) return;
   context.logger?.error({ ...change.alert }, 'write step dead-lettered');
