@@ -89,7 +89,10 @@ export interface ConnectorSettings {
   secrets: Readonly<Record<string, string>>;
   /** True when the URL and secrets come from a demo simulator started in-process. */
   demo: boolean;
-  /** `<NAME>_QUOTA=600/minute` replaces the connector's declared quota (another plan, another tenant). */
+  /**
+   * `<NAME>_QUOTA=600/minute` replaces the connector's declared rate (another plan, another
+   * tenant), `<NAME>_CONCURRENCY=8` its calls in flight at once.
+   */
   quota: NormalizedQuota | undefined;
 }
 
@@ -98,6 +101,13 @@ function parseQuota(name: string, value: string | undefined, declared: Normalize
   const match = /^(\d+)\s*\/\s*(second|minute|hour)$/.exec(value.trim());
   if (!match) throw new ConfigurationError(`${name} must look like "600/minute" (requests/second|minute|hour), got "${value}"`);
   return { requests: Number(match[1]), perMs: WINDOW_MS[match[2] as keyof typeof WINDOW_MS], concurrency: declared?.concurrency ?? 10 };
+}
+
+function withConcurrency(name: string, value: string | undefined, quota: NormalizedQuota | undefined): NormalizedQuota | undefined {
+  if (value === undefined) return quota;
+  if (!/^\d+$/.test(value.trim()) || Number(value) < 1) throw new ConfigurationError(`${name} must be a whole number of calls, at least 1, got "${value}"`);
+  if (!quota) throw new ConfigurationError(`${name} applies to a quota: the connector declares none, so set its _QUOTA too`);
+  return { ...quota, concurrency: Number(value) };
 }
 
 export interface Config {
@@ -243,7 +253,12 @@ export async function resolveConnectorSettings(
       else secrets[name] = value;
     }
     const quotaVariable = envName(connector.name, 'QUOTA');
-    const quota = parseQuota(quotaVariable, readVariable(environment, quotaVariable), connector.quota);
+    const concurrencyVariable = envName(connector.name, 'CONCURRENCY');
+    const quota = withConcurrency(
+      concurrencyVariable,
+      readVariable(environment, concurrencyVariable),
+      parseQuota(quotaVariable, readVariable(environment, quotaVariable), connector.quota),
+    );
     settings[connector.name] = Object.freeze({ baseUrl: baseUrl ?? '', secrets: Object.freeze(secrets), demo, quota });
   }
   if (missing.length > 0) {
