@@ -60,8 +60,15 @@ export function createWriteService(deps: {
       for (const listener of listeners) listener(change);
     },
   });
-  /** Every step attempted at least once or blocked behind a step still retrying: nothing more to learn soon. */
-  const settled = (op: WriteOperation) => op.steps.every((step) => step.state !== 'in_flight' && (step.state !== 'pending' || step.dependsOn.length > 0));
+  /**
+   * Every step attempted at least once, or blocked behind a step that has not succeeded: nothing
+   * more to learn soon. A pending step whose dependencies all succeeded is about to be claimed.
+   */
+  const settled = (op: WriteOperation) => {
+    const succeeded = new Set(op.steps.filter((step) => step.state === 'succeeded').map((step) => step.name));
+    const blocked = (step: WriteOperation['steps'][number]) => step.dependsOn.some((name) => !succeeded.has(name));
+    return op.steps.every((step) => step.state !== 'in_flight' && (step.state !== 'pending' || blocked(step)));
+  };
 
   function settle(operationId: string): Promise<WriteOperation> {
     return new Promise((resolve, reject) => {
