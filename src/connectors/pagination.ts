@@ -21,10 +21,23 @@ export interface PageRequest {
 
 export interface Page {
   items: unknown[];
-  /** The cursor after each item. */
-  cursors: string[];
+  /**
+   * Where the items were read from upstream; the cursor after item i is `cursorAt(page, i)`.
+   * Cursors are encoded only when a client asks for one (most ask for `nodes` and `endCursor`),
+   * and this stays plain data because a page is cached as JSON.
+   */
+  origin?: PageOrigin;
+  /** Cursors already encoded, one per item: an empty page, or a page cached before `origin` existed. */
+  cursors?: readonly string[];
   endCursor: string | null;
   hasNextPage: boolean;
+}
+
+/** The upstream position of a page's first item: cursor after item i is `{ c, s: s + i + 1, z }`. */
+export interface PageOrigin {
+  c?: string | number;
+  s: number;
+  z: number;
 }
 
 interface Position {
@@ -134,8 +147,8 @@ export function nextLinkQuery(header: unknown): string | undefined {
 }
 
 /**
- * Reads one page answer: the records (mapped), the client cursors, and whether more exist.
- * `mapItem` validates and maps one raw record.
+ * Reads one page answer: the records (mapped), where their cursors come from, the end cursor,
+ * and whether more exist. `mapItem` validates and maps one raw record.
  */
 export function readPage(
   endpoint: NormalizedEndpoint,
@@ -152,18 +165,24 @@ export function readPage(
   const taken = raw.slice(skip, skip + first);
   const items = taken.map(mapItem);
   const next = nextPosition(style, answer.body, answer.link, position, raw.length, size);
-  const cursors = taken.map((_, i) => encodeCursor({ c: position.c, s: skip + i + 1, z: size }));
+  const origin: PageOrigin = { c: position.c, s: skip, z: size };
   const restOfPage = skip + taken.length < raw.length;
-  const endCursor = restOfPage
-    ? cursors.at(-1) ?? page0(position, size)
-    : next === undefined
-      ? cursors.at(-1) ?? null
-      : encodeCursor({ c: next });
-  return { items, cursors, endCursor, hasNextPage: restOfPage || next !== undefined };
+  // Inside the upstream page (or after its last item, on the last page) the end is the position
+  // after the items taken; otherwise it is the start of the next upstream page, if any.
+  const endCursor =
+    restOfPage || (next === undefined && taken.length > 0)
+      ? encodeCursor({ c: position.c, s: skip + taken.length, z: size })
+      : next === undefined
+        ? null
+        : encodeCursor({ c: next });
+  return { items, origin, endCursor, hasNextPage: restOfPage || next !== undefined };
 }
 
-function page0(position: Position, size: number): string {
-  return encodeCursor({ c: position.c, s: position.s ?? 0, z: size });
+/** The client cursor after item `i` of a page; undefined past its end. Computed on each call. */
+export function cursorAt(page: Page, i: number): string | undefined {
+  if (!Number.isInteger(i) || i < 0 || i >= page.items.length) return undefined;
+  const origin = page.origin;
+  return origin ? encodeCursor({ c: origin.c, s: origin.s + i + 1, z: origin.z }) : page.cursors?.[i];
 }
 
 export function assertNever(value: never): never {

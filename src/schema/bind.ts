@@ -14,6 +14,7 @@ import {
   type ValueNode,
 } from 'graphql';
 import type { NormalizedConnector, NormalizedEndpoint } from '../connectors/normalize.ts';
+import { cursorAt, type Page } from '../connectors/pagination.ts';
 import { ConfigurationError } from '../errors.ts';
 import type { GatewayContext } from './context.ts';
 import { fieldsWithDirective, where } from './load.ts';
@@ -225,11 +226,7 @@ function resolverFor(binding: ConnectBinding, resolvers: Resolvers): Resolver {
       case 'connection': {
         const first = typeof args.first === 'number' ? args.first : DEFAULT_PAGE_SIZE;
         const page = await context.loaders.page(endpoint, callArgs, { first, after: args.after as string | undefined });
-        return {
-          edges: page.items.map((node, i) => ({ node, cursor: page.cursors[i] })),
-          nodes: page.items,
-          pageInfo: { hasNextPage: page.hasNextPage, hasPreviousPage: false, endCursor: page.endCursor, startCursor: page.cursors[0] ?? null },
-        };
+        return connectionOf(page);
       }
       case 'list': {
         if (!endpoint.pagination) return context.loaders.load(endpoint, callArgs);
@@ -244,6 +241,28 @@ function resolverFor(binding: ConnectBinding, resolvers: Resolvers): Resolver {
         return items;
       }
     }
+  };
+}
+
+/**
+ * A Relay connection over one page. Edges and startCursor are getters: a cursor is encoded only
+ * when the query selects one, and edges are built once however often they are read.
+ */
+function connectionOf(page: Page) {
+  let edges: Array<{ node: unknown; cursor: string | undefined }> | undefined;
+  return {
+    get edges() {
+      return (edges ??= page.items.map((node, i) => ({ node, cursor: cursorAt(page, i) })));
+    },
+    nodes: page.items,
+    pageInfo: {
+      hasNextPage: page.hasNextPage,
+      hasPreviousPage: false,
+      endCursor: page.endCursor,
+      get startCursor() {
+        return cursorAt(page, 0) ?? null;
+      },
+    },
   };
 }
 

@@ -127,6 +127,35 @@ describe('pagination', () => {
     expect(backend.calls.map((c) => c.query.get('cursor'))).toEqual([null]);
   });
 
+  it('hands out the cursors clients already hold: base64url JSON of the upstream position, per edge and at both ends', async () => {
+    const edges = 'edges { cursor node { id } } pageInfo { startCursor endCursor hasNextPage }';
+    const first: any = (await gateway.query(`{ people(first: 10) { ${edges} } }`)).body.data.people;
+    expect(first.edges.map((e: { cursor: string }) => e.cursor)).toEqual(Array.from({ length: 10 }, (_, i) => Buffer.from(`{"s":${i + 1},"z":10}`).toString('base64url')));
+    expect(first.edges[0].cursor).toBe('eyJzIjoxLCJ6IjoxMH0');
+    expect(first.pageInfo).toEqual({ startCursor: 'eyJzIjoxLCJ6IjoxMH0', endCursor: 'eyJjIjoiMTAifQ', hasNextPage: true });
+
+    // After an edge inside the upstream page: the rest of that page, read again at its own size.
+    const middle: any = (await gateway.query(`query($after: String) { people(first: 2, after: $after) { ${edges} } }`, { after: first.edges[3].cursor })).body.data.people;
+    expect(middle.edges).toEqual([
+      { cursor: 'eyJzIjo1LCJ6IjoxMH0', node: { id: '5' } },
+      { cursor: 'eyJzIjo2LCJ6IjoxMH0', node: { id: '6' } },
+    ]);
+    expect(middle.pageInfo).toEqual({ startCursor: 'eyJzIjo1LCJ6IjoxMH0', endCursor: 'eyJzIjo2LCJ6IjoxMH0', hasNextPage: true });
+
+    const next: any = (await gateway.query(`query($after: String) { people(first: 1, after: $after) { ${edges} } }`, { after: first.pageInfo.endCursor })).body.data.people;
+    expect(next.edges).toEqual([{ cursor: Buffer.from('{"c":"10","s":1,"z":1}').toString('base64url'), node: { id: '11' } }]);
+  });
+
+  it('reads the same edges twice in one query without changing them', async () => {
+    const { body } = await gateway.query('{ people(first: 2) { a: edges { cursor } b: edges { cursor node { name } } } }');
+    expect(body.errors).toBeUndefined();
+    expect(body.data.people.a).toEqual([{ cursor: 'eyJzIjoxLCJ6IjoyfQ' }, { cursor: 'eyJzIjoyLCJ6IjoyfQ' }]);
+    expect(body.data.people.b).toEqual([
+      { cursor: 'eyJzIjoxLCJ6IjoyfQ', node: { name: 'Person 1' } },
+      { cursor: 'eyJzIjoyLCJ6IjoyfQ', node: { name: 'Person 2' } },
+    ]);
+  });
+
   it('refuses a forged cursor with BAD_USER_INPUT', async () => {
     const { body } = await gateway.query('{ people(first: 5, after: "not-a-cursor") { nodes { id } } }');
     expect(body.errors![0]!.extensions!.code).toBe('BAD_USER_INPUT');

@@ -60,6 +60,20 @@ describe('the reference integration', () => {
     expect(callsBetween(middle, await ref.upstreamCalls())).toEqual({});
   });
 
+  it('gives the same cursors from a cached page as from a fresh one', async () => {
+    const query = '{ orders(first: 3) { edges { cursor node { name } } pageInfo { startCursor endCursor } } }';
+    const before = await ref.upstreamCalls();
+    const fresh = await ref.gateway.query(query);
+    const cached = await ref.gateway.query(query);
+    expect(fresh.body.errors).toBeUndefined();
+    expect(callsBetween(before, await ref.upstreamCalls())).toEqual({ shop: 1 });
+    expect(cached.body).toEqual(fresh.body);
+    const { edges, pageInfo } = fresh.body.data.orders;
+    expect(edges.map((e: { cursor: string }) => e.cursor)).toEqual(['eyJzIjoxLCJ6IjozfQ', 'eyJzIjoyLCJ6IjozfQ', 'eyJzIjozLCJ6IjozfQ']);
+    expect(pageInfo.startCursor).toBe(edges[0].cursor);
+    expect(pageInfo.endCursor).not.toBe(edges[2].cursor);
+  });
+
   it('pages through reservations in an interval to the end', async () => {
     const ids: string[] = [];
     let after: string | null = null;
