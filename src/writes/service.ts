@@ -73,17 +73,19 @@ export function createWriteService(deps: {
   function settle(operationId: string): Promise<WriteOperation> {
     return new Promise((resolve, reject) => {
       let done = false;
-      const finish = () => {
+      // Answers with the very state judged settled: a re-read could catch a retry already under way.
+      const finish = (settledOp?: WriteOperation) => {
         done = true;
         clearTimeout(timer);
         unsubscribe();
+        if (settledOp) return resolve(settledOp);
         outbox.getOperation(operationId).then((op) => (op ? resolve(op) : reject(new Error(`operation ${operationId} vanished`))), reject);
       };
-      const timer = setTimeout(finish, deps.settleMs ?? 2_000);
+      const timer = setTimeout(() => finish(), deps.settleMs ?? 2_000);
       const unsubscribe = subscribe((change) => {
         if (done || change.operationId !== operationId) return;
         void outbox.getOperation(operationId).then((op) => {
-          if (!done && op && (op.status === 'COMPLETED' || settled(op))) finish();
+          if (!done && op && (op.status === 'COMPLETED' || settled(op))) finish(op);
         });
       });
     });
