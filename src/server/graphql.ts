@@ -9,6 +9,7 @@ import type { Logger } from '../observability/logger.ts';
 import type { Metrics } from '../observability/metrics.ts';
 import type { GatewayContext, Principal } from '../schema/context.ts';
 import { createErrorFormatter } from './errors.ts';
+import { jitExecution } from './jit.ts';
 import { costPlugin, limitRules, type QueryLimits } from './limits.ts';
 
 /**
@@ -60,7 +61,7 @@ export async function createGraphqlHandler(options: GraphqlHandlerOptions) {
       ? ApolloServerPluginLandingPageProductionDefault({ footer: false })
       : ApolloServerPluginLandingPageLocalDefault({ embed: true, footer: false });
   const apollo = new ApolloServer<GatewayContext>({
-    schema: options.schema,
+    gateway: jitExecution(options.schema),
     introspection: options.introspection,
     includeStacktraceInErrorResponses: false,
     formatError: createErrorFormatter(options.logger),
