@@ -15,12 +15,17 @@ export interface SimInfo {
 export const SHOP_ORDERS = '/admin/api/2025-01/orders.json';
 export const CRM_BATCH_READ = '/crm/v3/objects/contacts/batch/read';
 export const XERO_INVOICES = '/api.xro/2.0/Invoices';
+/** The order fields the shop connector asks for (`fields=`, its order schema's keys, in order). */
+const SHOP_ORDER_FIELDS = encodeURIComponent('id,name,email,created_at,financial_status,currency,total_price,subtotal_price,total_tax,line_items');
 /** The properties the CRM connector asks for on every read. */
 const CRM_PROPERTIES = ['email', 'firstname', 'lastname', 'phone', 'createdate', 'lastmodifieddate'];
 
-/** First page: the filters; later pages: only `limit` and Shopify's `page_info` cursor. */
+/**
+ * First page: the filters and `fields`; later pages: what Shopify's next link carries (`limit`,
+ * `fields`, `page_info`), in its order, as the connector sends it.
+ */
 export function shopPageSearch(first: number, pageInfo?: string): string {
-  return pageInfo ? `limit=${first}&page_info=${encodeURIComponent(pageInfo)}` : `status=any&limit=${first}`;
+  return pageInfo ? `limit=${first}&fields=${SHOP_ORDER_FIELDS}&page_info=${encodeURIComponent(pageInfo)}` : `status=any&fields=${SHOP_ORDER_FIELDS}&limit=${first}`;
 }
 
 export function crmBatchByEmail(emails: readonly string[]): string {

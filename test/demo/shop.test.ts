@@ -66,6 +66,25 @@ describe('the Shopify simulator', () => {
     expect(open.body.orders.length).toBeLessThan(200);
   });
 
+  it('keeps only the top-level fields= asked for on order pages, and carries them into the next link', async () => {
+    const first = await call(sim.url, `${API}/orders.json?status=any&fields=${encodeURIComponent('id,name,line_items,no_such_field')}&limit=2`, { headers: auth });
+    expect(first.status).toBe(200);
+    for (const order of first.body.orders) {
+      expect(Object.keys(order)).toEqual(['id', 'name', 'line_items']);
+      // Nested records come whole: fields= filters the top level only.
+      expect(order.line_items[0]).toMatchObject({ title: expect.any(String), price: expect.any(String), tax_lines: expect.any(Array) });
+    }
+    const next = /<([^>]+)>; rel="next"/.exec(first.headers.get('link') ?? '')![1]!;
+    expect(new URL(next).searchParams.get('fields')).toBe('id,name,line_items,no_such_field');
+    const second = await call(sim.url, new URL(next).pathname + new URL(next).search, { headers: auth });
+    expect(second.status).toBe(200);
+    expect(second.body.orders.map((o: object) => Object.keys(o))).toEqual([
+      ['id', 'name', 'line_items'],
+      ['id', 'name', 'line_items'],
+    ]);
+    expect(second.body.orders[0].id).not.toBe(first.body.orders[0].id);
+  });
+
   it('refuses filters next to page_info, as Shopify does', async () => {
     const first = await call(sim.url, `${API}/orders.json?status=any&limit=10`, { headers: auth });
     const pageInfo = /page_info=([^&>]+)/.exec(first.headers.get('link') ?? '')![1];
