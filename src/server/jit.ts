@@ -21,7 +21,10 @@ export function jitExecution(schema: GraphQLSchema): GatewayInterface {
     }
     if (!isCompiledQuery(query)) return query;
     const result = await query.query(undefined, context, request.variables ?? {});
-    return result.errors ? { ...result, errors: result.errors.map(asGraphQLError) } : result;
+    if (!result.errors) return result;
+    // No data at all: the variables were refused before execution began, the client's mistake.
+    const code = result.data === undefined ? 'BAD_USER_INPUT' : undefined;
+    return { ...result, errors: result.errors.map((error) => asGraphQLError(error, code)) };
   };
   const sdl = printSchema(schema);
   return {
@@ -37,11 +40,16 @@ export function jitExecution(schema: GraphQLSchema): GatewayInterface {
 /**
  * graphql-jit's errors leave `extensions` undefined where graphql-js always has an object, and
  * Apollo reads `extensions.code` of every error: rebuilt as graphql-js errors, same message,
- * path, locations and original error (whose own extensions graphql-js copies).
+ * path, locations and original error (whose own extensions graphql-js copies). A request error
+ * gets the code graphql-js execution would have earned it from Apollo.
  */
-function asGraphQLError(error: GraphQLError): GraphQLError {
-  if (error.extensions) return error;
-  const rebuilt = new GraphQLError(error.message, { path: error.path, originalError: error.originalError ?? undefined });
+function asGraphQLError(error: GraphQLError, code: string | undefined): GraphQLError {
+  if (error.extensions && !code) return error;
+  const rebuilt = new GraphQLError(error.message, {
+    path: error.path,
+    originalError: error.originalError ?? undefined,
+    ...(code && { extensions: { ...error.extensions, code } }),
+  });
   Object.defineProperty(rebuilt, 'locations', { value: error.locations, enumerable: error.locations !== undefined, writable: true });
   return rebuilt;
 }

@@ -185,3 +185,26 @@ describe('operations surface', () => {
     expect(await response.text()).toContain('sandbox');
   });
 });
+
+describe('execution answers as graphql-js would', () => {
+  it('refuses a variable of the wrong type, or a missing one, with 400 BAD_USER_INPUT naming it, and calls nothing', async () => {
+    const query = 'query ($id: ID!) { person(id: $id) { name } }';
+    const wrong = await gateway.query(query, { id: { a: 1 } });
+    expect(wrong.status).toBe(400);
+    expect(wrong.body.errors).toEqual([
+      expect.objectContaining({ message: expect.stringMatching(/^Variable "\$id" got invalid value/), extensions: { code: 'BAD_USER_INPUT' } }),
+    ]);
+    const missing = await gateway.query(query, {});
+    expect(missing.status).toBe(400);
+    expect(missing.body.errors[0]).toMatchObject({ message: 'Variable "$id" of required type "ID!" was not provided.', extensions: { code: 'BAD_USER_INPUT' } });
+    expect(backend.calls).toHaveLength(0);
+  });
+
+  it('resolves aliases, fragments, skipped fields and __typename, the same on a second run of the same text', async () => {
+    const query = 'query ($skip: Boolean!) { a: person(id: "2") { ...P } b: person(id: "3") { name @skip(if: $skip) } __typename } fragment P on Person { name __typename }';
+    for (const skip of [true, false]) {
+      const { body } = await gateway.query(query, { skip });
+      expect(body).toEqual({ data: { a: { name: 'Person 2', __typename: 'Person' }, b: skip ? {} : { name: 'Person 3' }, __typename: 'Query' } });
+    }
+  });
+});
