@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { defineConnector, secret } from '../src/connectors/define.ts';
 import { shopifyHmac } from '../src/events/signatures/index.ts';
-import { enumFrom, moneyFromDecimal, toUtc } from '../src/connectors/mapping.ts';
+import { enumFrom, moneyFromDecimal, moneyFromMinor, toUtc, type Money } from '../src/connectors/mapping.ts';
 import type { Order, OrderStatus } from '../src/generated/schema.ts';
 import { customerInput, customerPatch, type CustomerInput, type CustomerPatch } from './_inputs.ts';
 
@@ -67,19 +67,25 @@ function toOrder(o: ShopOrder): ShopOrderRecord {
     createdAt: toUtc(o.created_at),
     lines: o.line_items.map((line) => {
       const unit = moneyFromDecimal(line.price, currency);
-      const cents = BigInt(unit.amount.replace('.', '')) * BigInt(line.quantity);
-      return {
-        title: line.title,
-        sku: line.sku || null,
-        quantity: line.quantity,
-        unitPrice: unit,
-        total: moneyFromDecimal(`${cents / 100n}.${String(cents % 100n).padStart(2, '0')}`, currency),
-      };
+      return { title: line.title, sku: line.sku || null, quantity: line.quantity, unitPrice: unit, total: lineTotal(unit, line.quantity, currency) };
     }),
     subtotal: moneyFromDecimal(o.subtotal_price, currency),
     tax: moneyFromDecimal(o.total_tax, currency),
     total: moneyFromDecimal(o.total_price, currency),
   };
+}
+
+/**
+ * Unit price × quantity, in integer cents. Number arithmetic while both factors and the product
+ * are safe integers and the total is not negative (the common case); BigInt otherwise, with the
+ * very answers (and errors) it always gave.
+ */
+function lineTotal(unit: Money, quantity: number, currency: string): Money {
+  const unitCents = Number(unit.amount.replace('.', ''));
+  const cents = unitCents * quantity;
+  if (Number.isSafeInteger(unitCents) && Number.isSafeInteger(quantity) && Number.isSafeInteger(cents) && cents >= 0) return moneyFromMinor(cents, currency);
+  const big = BigInt(unit.amount.replace('.', '')) * BigInt(quantity);
+  return moneyFromDecimal(`${big / 100n}.${String(big % 100n).padStart(2, '0')}`, currency);
 }
 
 function customerBody(input: Partial<CustomerInput>): Record<string, string> {

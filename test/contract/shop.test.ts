@@ -4,8 +4,9 @@ import { records } from './contracts.ts';
 import { admin, callsTo, connectors, runtimeFor } from './harness.ts';
 
 /**
- * The shop connector asks Shopify for only the order fields it maps (`fields=`). What must hold:
- * every order read sends it, and a trimmed order maps exactly as the full one does.
+ * Shop connector specifics beyond the shared contract. It asks Shopify for only the order fields
+ * it maps (`fields=`): every order read must send it, and a trimmed order must map exactly as
+ * the full one does. Line totals are computed in exact cents.
  */
 
 let sim: RunningSimulator;
@@ -70,5 +71,26 @@ describe('the shop connector', () => {
     const [call] = await callsTo(sim, 'GET /admin/api/{version}/customers/{id}/orders.json');
     expect(fieldsOf(call!.path)).toBe(FIELDS);
     await runtime.close();
+  });
+
+  it('computes line totals in exact cents, beyond 2^53 included', async () => {
+    const order = await endpoint('order');
+    const line = (price: string | number, quantity: number) => ({ title: 'Thing', sku: '', quantity, price });
+    const raw = {
+      id: 1,
+      name: '#1',
+      email: null,
+      created_at: '2026-03-01T10:00:00+01:00',
+      financial_status: 'paid',
+      currency: 'eur',
+      total_price: '0',
+      subtotal_price: '0',
+      total_tax: '0',
+      line_items: [line('35.00', 2), line('0.10', 3), line(19.99, 3), line('12', 0), line('90071992547409.91', 1000), line('-5.00', 2)],
+    };
+    const mapped = order.map(raw, {}) as { lines: Array<{ total: { amount: string; currency: string } }> };
+    expect(mapped.lines.map((l) => l.total)).toEqual(
+      ['70.00', '0.30', '59.97', '0.00', '90071992547409910.00', '-10.00'].map((amount) => ({ amount, currency: 'EUR' })),
+    );
   });
 });
