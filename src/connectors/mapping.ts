@@ -60,8 +60,10 @@ function decimalAmount(value: string | number, exponent: number): string {
 
 const isSmallExponent = (exponent: number) => Number.isInteger(exponent) && exponent >= 0 && exponent <= 6;
 const isDigit = (code: number) => code >= 48 && code <= 57;
+const PLUS = 43;
 const MINUS = 45;
 const DOT = 46;
+const COLON = 58;
 
 /**
  * `-?\d+(\.\d+)?` with at most `exponent` decimals, padded to exactly that many; undefined for
@@ -123,7 +125,7 @@ export function fromMsJsonDate(value: string): string {
 /** The milliseconds of `/Date(ms)/` or `/Date(ms±hhmm)/` with at most 15 digits (exact in a double). */
 function msJsonTime(value: string): number | undefined {
   const end = value.length - 2;
-  if (end < 6 || value.charCodeAt(end) !== 41 || value.charCodeAt(end + 1) !== 47 || !value.startsWith('/Date(')) return undefined;
+  if (end < 6 || value[end] !== ')' || value[end + 1] !== '/' || !value.startsWith('/Date(')) return undefined;
   let i = 6;
   const negative = value.charCodeAt(i) === MINUS;
   if (negative) i++;
@@ -133,7 +135,7 @@ function msJsonTime(value: string): number | undefined {
   if (i === first || i - first > 15) return undefined;
   if (i !== end) {
     const sign = value.charCodeAt(i);
-    if ((sign !== 43 && sign !== MINUS) || i + 5 !== end || readDigits(value, i + 1, 4) < 0) return undefined;
+    if ((sign !== PLUS && sign !== MINUS) || i + 5 !== end || readDigits(value, i + 1, 4) < 0) return undefined;
   }
   return negative ? -ms : ms;
 }
@@ -156,7 +158,7 @@ const MS_PER_DAY = 86_400_000;
  */
 function isoTime(value: string): number | undefined {
   const length = value.length;
-  if (length < 20 || value.charCodeAt(4) !== MINUS || value.charCodeAt(7) !== MINUS || value.charCodeAt(10) !== 84 || value.charCodeAt(13) !== 58 || value.charCodeAt(16) !== 58) {
+  if (length < 20 || value[4] !== '-' || value[7] !== '-' || value[10] !== 'T' || value[13] !== ':' || value[16] !== ':') {
     return undefined;
   }
   const year = readDigits(value, 0, 4);
@@ -173,12 +175,12 @@ function isoTime(value: string): number | undefined {
   }
   let offsetMinutes = 0;
   const zone = value.charCodeAt(i);
-  if (zone === 90) {
+  if (zone === 90 /* Z */) {
     if (i + 1 !== length) return undefined;
-  } else if (zone === 43 || zone === MINUS) {
+  } else if (zone === PLUS || zone === MINUS) {
     const offsetHour = readDigits(value, i + 1, 2);
     const offsetMinute = readDigits(value, i + 4, 2);
-    if (i + 6 !== length || value.charCodeAt(i + 3) !== 58 || offsetHour < 0 || offsetHour > 23 || offsetMinute < 0 || offsetMinute > 59) return undefined;
+    if (i + 6 !== length || value.charCodeAt(i + 3) !== COLON || offsetHour < 0 || offsetHour > 23 || offsetMinute < 0 || offsetMinute > 59) return undefined;
     offsetMinutes = (zone === MINUS ? -1 : 1) * (offsetHour * 60 + offsetMinute);
   } else {
     return undefined;
@@ -243,9 +245,9 @@ function isoString(ms: number): string {
   // One string from its 24 character codes: half the time of a template literal of 15 pieces.
   return String.fromCharCode(
     digitAt(year, 1000), digitAt(year, 100), digitAt(year, 10), digitAt(year, 1), MINUS,
-    digitAt(month, 10), digitAt(month, 1), MINUS, digitAt(day, 10), digitAt(day, 1), 84,
-    digitAt(hour, 10), digitAt(hour, 1), 58, digitAt(minute, 10), digitAt(minute, 1), 58, digitAt(second, 10), digitAt(second, 1), DOT,
-    digitAt(milli, 100), digitAt(milli, 10), digitAt(milli, 1), 90,
+    digitAt(month, 10), digitAt(month, 1), MINUS, digitAt(day, 10), digitAt(day, 1), 84 /* T */,
+    digitAt(hour, 10), digitAt(hour, 1), COLON, digitAt(minute, 10), digitAt(minute, 1), COLON, digitAt(second, 10), digitAt(second, 1), DOT,
+    digitAt(milli, 100), digitAt(milli, 10), digitAt(milli, 1), 90 /* Z */,
   );
 }
 
