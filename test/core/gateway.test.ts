@@ -196,7 +196,7 @@ describe('execution answers as graphql-js would', () => {
     ]);
     const missing = await gateway.query(query, {});
     expect(missing.status).toBe(400);
-    expect(missing.body.errors[0]).toMatchObject({ message: 'Variable "$id" of required type "ID!" was not provided.', extensions: { code: 'BAD_USER_INPUT' } });
+    expect(missing.body.errors?.[0]).toMatchObject({ message: 'Variable "$id" of required type "ID!" was not provided.', extensions: { code: 'BAD_USER_INPUT' } });
     expect(backend.calls).toHaveLength(0);
   });
 
