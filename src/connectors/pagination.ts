@@ -24,11 +24,9 @@ export interface Page {
   /**
    * Where the items were read from upstream; the cursor after item i is `cursorAt(page, i)`.
    * Cursors are encoded only when a client asks for one (most ask for `nodes` and `endCursor`),
-   * and this stays plain data because a page is cached as JSON.
+   * and this stays plain data because a page is cached as JSON. An empty page has none.
    */
   origin?: PageOrigin;
-  /** Cursors already encoded, one per item: an empty page, or a page cached before `origin` existed. */
-  cursors?: readonly string[];
   endCursor: string | null;
   hasNextPage: boolean;
 }
@@ -182,7 +180,7 @@ export function readPage(
 export function cursorAt(page: Page, i: number): string | undefined {
   if (!Number.isInteger(i) || i < 0 || i >= page.items.length) return undefined;
   const origin = page.origin;
-  return origin ? encodeCursor({ c: origin.c, s: origin.s + i + 1, z: origin.z }) : page.cursors?.[i];
+  return origin && encodeCursor({ c: origin.c, s: origin.s + i + 1, z: origin.z });
 }
 
 export function assertNever(value: never): never {

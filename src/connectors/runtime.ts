@@ -219,7 +219,7 @@ export function createConnectorRuntime(deps: {
     const key = `${requestKey(endpoint.connector, request)} first=${page.first} skip=${position.s ?? 0}`;
     return cached(endpoint, key, args, async () => {
       const response = await send(endpoint, { ...request, deadline: options.deadline });
-      if (response.status === 404) return { items: [], cursors: [], endCursor: null, hasNextPage: false } satisfies Page;
+      if (response.status === 404) return { items: [], endCursor: null, hasNextPage: false } satisfies Page;
       return safely(endpoint, () =>
         readPage(endpoint, { body: response.body, link: response.headers.link }, position, size, page.first, (raw) => mapRecord(endpoint, raw, args)),
       );
