@@ -148,35 +148,43 @@ export function createConnectorRuntime(deps: {
     const itemKeys = keys.map((key) => requestKey(endpoint.connector, buildRequest(endpoint, { ...args, [batch.key]: key }, settings)));
     const results: Array<Promise<unknown>> = new Array(keys.length);
     const misses: number[] = [];
-    const stored = endpoint.cacheTtlSeconds > 0 ? ((await cache.getMany<Entry>(itemKeys)) as Array<Entry | undefined>) : [];
+    const cacheable = endpoint.cacheTtlSeconds > 0;
+    const stored = cacheable ? ((await cache.getMany<Entry>(itemKeys)) as Array<Entry | undefined>) : [];
+    let hits = 0;
     keys.forEach((_, i) => {
       const key = itemKeys[i]!;
       const hit = stored[i];
-      if (endpoint.cacheTtlSeconds > 0) {
-        metrics.cacheRequests.inc({ connector: endpoint.connector, endpoint: endpoint.name, result: hit ? 'hit' : 'miss' });
-      }
-      if (hit) results[i] = Promise.resolve(hit.v);
-      else if (inflight.has(key)) results[i] = inflight.get(key)!;
+      if (hit) {
+        hits++;
+        results[i] = Promise.resolve(hit.v);
+      } else if (inflight.has(key)) results[i] = inflight.get(key)!;
       else misses.push(i);
     });
+    if (cacheable) {
+      const labels = { connector: endpoint.connector, endpoint: endpoint.name };
+      if (hits > 0) metrics.cacheRequests.inc({ ...labels, result: 'hit' }, hits);
+      if (keys.length > hits) metrics.cacheRequests.inc({ ...labels, result: 'miss' }, keys.length - hits);
+    }
     const startedAt = Date.now();
     for (let start = 0; start < misses.length; start += batch.maxSize) {
       const chunk = misses.slice(start, start + batch.maxSize);
-      const answers = fetchBatch(endpoint, chunk.map((i) => keys[i]), args, options);
+      const fetched = fetchBatch(endpoint, chunk.map((i) => keys[i]), args, options);
+      // Every record is cached before any caller sees it; one promise per record, not three.
+      const answers = !cacheable
+        ? fetched
+        : fetched.then(async (values) => {
+            await Promise.all(chunk.map((i, position) => store(endpoint, { ...args, [batch.key]: keys[i] }, itemKeys[i]!, values[position], startedAt)));
+            return values;
+          });
       chunk.forEach((i, position) => {
-        const key = itemKeys[i]!;
-        const one = answers.then(async (values) => {
-          const value = values[position];
-          if (endpoint.cacheTtlSeconds > 0) await store(endpoint, { ...args, [batch.key]: keys[i] }, key, value, startedAt);
-          return value;
-        });
-        inflight.set(key, one);
-        one.then(
-          () => inflight.delete(key),
-          () => inflight.delete(key),
-        );
+        const one = answers.then((values) => values[position]);
+        inflight.set(itemKeys[i]!, one);
         results[i] = one;
       });
+      const forget = () => {
+        for (const i of chunk) inflight.delete(itemKeys[i]!);
+      };
+      answers.then(forget, forget);
     }
     return Promise.all(results);
   }
