@@ -54,6 +54,17 @@ function metricsPlugin(metrics: Metrics): ApolloServerPlugin<GatewayContext> {
   };
 }
 
+/** An operation's records are let go as soon as it has answered (see `RequestLoaders.release`). */
+const releasePlugin: ApolloServerPlugin<GatewayContext> = {
+  async requestDidStart() {
+    return {
+      async willSendResponse({ contextValue }) {
+        contextValue.loaders.release();
+      },
+    };
+  },
+};
+
 export async function createGraphqlHandler(options: GraphqlHandlerOptions) {
   const landing = !options.sandbox
     ? ApolloServerPluginLandingPageDisabled()
@@ -87,6 +98,7 @@ export async function createGraphqlHandler(options: GraphqlHandlerOptions) {
       ApolloServerPluginSchemaReportingDisabled(),
       ApolloServerPluginInlineTraceDisabled(),
       metricsPlugin(options.metrics),
+      releasePlugin,
       costPlugin(options.limits),
       ...((options.plugins ?? []) as ApolloServerPlugin<GatewayContext>[]),
     ],
