@@ -1,8 +1,9 @@
 import { createSourceEventStream, execute, type ExecutionArgs, type ExecutionResult, type FormattedExecutionResult, type GraphQLFormattedError } from 'graphql';
+import type { GatewayContext } from '../schema/context.ts';
 
 /**
  * Runs a subscription operation so that every event is executed like a request of its own: with
- * a fresh context (its own DataLoaders and its own upstream deadline). graphql-js's `subscribe`
+ * a fresh context (its own DataLoaders, released once executed, and its own upstream deadline). graphql-js's `subscribe`
  * reuses the subscribe-time context for every event, which would serve a later event the records
  * an earlier one loaded, and fail every upstream call once the first deadline has passed.
  *
@@ -12,7 +13,7 @@ import { createSourceEventStream, execute, type ExecutionArgs, type ExecutionRes
  * the source stream, which releases its hub listener.
  */
 
-export type ContextFactory = () => Promise<unknown> | unknown;
+export type ContextFactory = () => Promise<GatewayContext> | GatewayContext;
 
 export interface EventResult {
   /** The source event (for the event feed: a `LoggedEvent`, whose seq is the resume cursor). */
@@ -28,7 +29,9 @@ export async function subscribeEach(args: ExecutionArgs, contextFor: ContextFact
     async next() {
       const next = await events.next();
       if (next.done) return { value: undefined, done: true };
-      const result = await execute({ ...args, rootValue: next.value, contextValue: await contextFor() });
+      const contextValue = await contextFor();
+      const result = await execute({ ...args, rootValue: next.value, contextValue });
+      contextValue.loaders.release();
       return { value: { payload: next.value, result }, done: false };
     },
     async return() {

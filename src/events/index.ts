@@ -6,6 +6,7 @@ import type { Settings } from '../connectors/define.ts';
 import type { NormalizedConnector } from '../connectors/normalize.ts';
 import type { ConnectorRuntime } from '../connectors/runtime.ts';
 import type { Logger } from '../observability/logger.ts';
+import type { GatewayContext } from '../schema/context.ts';
 import type { Metrics } from '../observability/metrics.ts';
 import type { RouteHandler } from '../server/index.ts';
 import type { SqlStore } from '../store/sql-store.ts';
@@ -42,7 +43,7 @@ export interface ServeDeps {
   runtime: ConnectorRuntime;
   metrics: Metrics;
   schema: GraphQLSchema;
-  context: (req: IncomingMessage) => Promise<unknown>;
+  context: (req: IncomingMessage) => Promise<GatewayContext>;
   formatError: (formatted: GraphQLFormattedError, error: unknown) => GraphQLFormattedError;
   /** Parse, validate and apply the query limits, as for every other transport. */
   prepare: SseOptions['prepare'];

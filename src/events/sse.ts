@@ -1,6 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { execute, getOperationAST, GraphQLError, type ExecutionArgs, type ExecutionResult, type GraphQLFormattedError } from 'graphql';
 import type { Logger } from '../observability/logger.ts';
+import type { GatewayContext } from '../schema/context.ts';
 import type { RouteHandler } from '../server/index.ts';
 import { formatResult, subscribeEach, type ContextFactory, type EventResult } from './execute.ts';
 import { readRawBody } from './raw-body.ts';
@@ -23,7 +24,7 @@ export interface SseOptions {
   /** Parse, validate and apply the query limits: the same checks as over HTTP and graphql-ws. */
   prepare: (payload: { query: string; operationName?: string | null; variables?: Record<string, unknown> | null }) => ExecutionArgs | readonly GraphQLError[];
   /** The per-operation context; called again for every event. */
-  context: (req: IncomingMessage) => Promise<unknown>;
+  context: (req: IncomingMessage) => Promise<GatewayContext>;
   formatError: (formatted: GraphQLFormattedError, error: unknown) => GraphQLFormattedError;
   logger: Logger;
   /** A comment line this often keeps proxies from closing an idle stream; default 15 s. */
@@ -119,15 +120,17 @@ export function createSseRoute(options: SseOptions): RouteHandler {
     if (operation.operation === 'mutation' && req.method === 'GET') return badRequest(res, 'mutations are only accepted over POST');
     const lastEventId = req.headers['last-event-id'];
     const contextFor = () => options.context(req);
+    const contextValue = await contextFor();
     const args: ExecutionArgs = {
       ...prepared,
       variableValues: params.variables,
       operationName: params.operationName,
-      contextValue: await contextFor(),
+      contextValue,
       rootValue: typeof lastEventId === 'string' && lastEventId !== '' ? { resumeAfter: lastEventId } : undefined,
     };
     if (operation.operation === 'subscription') return stream(req, res, args, contextFor);
     const result = await execute(args);
+    contextValue.loaders.release();
     startStream(res);
     writeNext(res, formatResult(result, options.formatError));
     res.end('event: complete\ndata:\n\n');
