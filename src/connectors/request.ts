@@ -44,14 +44,20 @@ export function buildRequest(endpoint: NormalizedEndpoint, args: Args, settings:
 /** Query parameters in a fixed order, undefined dropped: the same request always yields the same key. */
 export function canonicalQuery(query: QueryParams | undefined): string {
   if (!query) return '';
-  const parts: string[] = [];
-  for (const name of Object.keys(query).sort()) {
+  const names = Object.keys(query);
+  if (names.length > 1) names.sort();
+  let out = '';
+  for (const name of names) {
     const value = query[name];
     if (value === undefined || value === null) continue;
-    parts.push(`${encodeURIComponent(name)}=${encodeURIComponent(Array.isArray(value) ? value.join(',') : String(value))}`);
+    out += `${out === '' ? '' : '&'}${encodeComponent(name)}=${encodeComponent(Array.isArray(value) ? value.join(',') : String(value))}`;
   }
-  return parts.join('&');
+  return out;
 }
+
+/** What encodeURIComponent leaves alone; a key is built per record, so the common case is not re-encoded. */
+const UNRESERVED = /^[\w.!~*'()-]*$/;
+const encodeComponent = (text: string) => (UNRESERVED.test(text) ? text : encodeURIComponent(text));
 
 /** Stable JSON: object keys sorted, so `{a,b}` and `{b,a}` key the same. */
 export function stableStringify(value: unknown): string {

@@ -202,46 +202,69 @@ function linkKey(args: Record<string, unknown>): string {
 
 function resolverFor(binding: ConnectBinding, resolvers: Resolvers): Resolver {
   const { endpoint, bindings, required, shape, link } = binding;
-  return async (parent, args, context) => {
+  const throughBoundFields = bindings.some((b) => 'hops' in b && b.hops);
+
+  /** The endpoint's arguments, or undefined when the parent has no record in this system. */
+  async function argumentsThroughHops(parent: unknown, args: Record<string, unknown>, context: GatewayContext) {
     const scope = { args, parent, context };
     const callArgs: Record<string, unknown> = {};
     for (const b of bindings) {
       if ('literal' in b) callArgs[b.name] = b.literal;
       else callArgs[b.name] = b.hops ? await readThroughHops(b.hops, parent, context, resolvers) : readSelector(b.selector, scope);
     }
+    return callArgs;
+  }
+
+  function argumentsOf(parent: unknown, args: Record<string, unknown>, context: GatewayContext) {
+    const scope = { args, parent, context };
+    const callArgs: Record<string, unknown> = {};
+    for (const b of bindings) callArgs[b.name] = 'literal' in b ? b.literal : readSelector(b.selector, scope);
+    return callArgs;
+  }
+
+  async function linked(callArgs: Record<string, unknown>, context: GatewayContext) {
+    const key = linkKey(callArgs);
+    const known = await context.links.get(link!, key, endpoint.connector);
+    if (known !== undefined) return known;
+    const found = await context.loaders.load(endpoint, callArgs);
+    if (found !== null && found !== undefined) await context.links.set(link!, key, endpoint.connector, String(found));
+    return found;
+  }
+
+  async function everyPage(callArgs: Record<string, unknown>, context: GatewayContext) {
+    const items: unknown[] = [];
+    let after: string | null = null;
+    for (let n = 0; n < MAX_PAGES; n++) {
+      const page = await context.loaders.page(endpoint, callArgs, { first: endpoint.pagination!.maxPageSize ?? 100, after });
+      items.push(...page.items);
+      if (!page.hasNextPage || !page.endCursor) break;
+      after = page.endCursor;
+    }
+    return items;
+  }
+
+  function call(callArgs: Record<string, unknown>, args: Record<string, unknown>, context: GatewayContext): unknown {
     // A parent with no record in this system (no link, no id) has nothing to fetch.
     if (required.some((name) => callArgs[name] === undefined || callArgs[name] === null)) {
       return shape === 'list' ? [] : shape === 'connection' ? emptyConnection() : null;
     }
     switch (shape) {
-      case 'single': {
-        if (!link) return context.loaders.load(endpoint, callArgs);
-        const key = linkKey(callArgs);
-        const known = await context.links.get(link, key, endpoint.connector);
-        if (known !== undefined) return known;
-        const found = await context.loaders.load(endpoint, callArgs);
-        if (found !== null && found !== undefined) await context.links.set(link, key, endpoint.connector, String(found));
-        return found;
-      }
+      case 'single':
+        return link ? linked(callArgs, context) : context.loaders.load(endpoint, callArgs);
       case 'connection': {
         const first = typeof args.first === 'number' ? args.first : DEFAULT_PAGE_SIZE;
-        const page = await context.loaders.page(endpoint, callArgs, { first, after: args.after as string | undefined });
-        return connectionOf(page);
+        return context.loaders.page(endpoint, callArgs, { first, after: args.after as string | undefined }).then(connectionOf);
       }
-      case 'list': {
-        if (!endpoint.pagination) return context.loaders.load(endpoint, callArgs);
-        const items: unknown[] = [];
-        let after: string | null = null;
-        for (let n = 0; n < MAX_PAGES; n++) {
-          const page = await context.loaders.page(endpoint, callArgs, { first: endpoint.pagination.maxPageSize ?? 100, after });
-          items.push(...page.items);
-          if (!page.hasNextPage || !page.endCursor) break;
-          after = page.endCursor;
-        }
-        return items;
-      }
+      case 'list':
+        return endpoint.pagination ? everyPage(callArgs, context) : context.loaders.load(endpoint, callArgs);
     }
-  };
+  }
+
+  // Resolvers run once per field of every record: only a binding that reads through another
+  // bound field waits before calling; the rest hand the loader's promise straight back.
+  return throughBoundFields
+    ? async (parent, args, context) => call(await argumentsThroughHops(parent, args, context), args, context)
+    : (parent, args, context) => call(argumentsOf(parent, args, context), args, context);
 }
 
 /**
