@@ -10,6 +10,7 @@ import type {
   PaginationDefinition,
   RateLimitReader,
 } from './define.ts';
+import { compileShapeCheck } from './shape-check.ts';
 import { checkPoll, normalizePoll, normalizeWebhooks, pollSchema, webhooksSchema, type NormalizedPoll, type NormalizedWebhooks } from '../events/declaration.ts';
 
 /**
@@ -126,6 +127,8 @@ export interface NormalizedEndpoint {
   headers: EndpointDefinition['headers'];
   unwrap: EndpointDefinition['unwrap'];
   response: z.ZodType | undefined;
+  /** True when a record has the response shape; without a schema, always true (see shape-check.ts). */
+  fitsResponse: (raw: unknown) => boolean;
   map: (raw: any, args: Record<string, unknown>) => unknown;
   batch: (Required<Pick<BatchDefinition, 'key' | 'maxSize' | 'method' | 'path'>> & Omit<BatchDefinition, 'key' | 'maxSize' | 'method' | 'path'>) | undefined;
   pagination: PaginationDefinition | undefined;
@@ -204,6 +207,11 @@ function formatIssues(source: string, input: unknown, error: z.ZodError): string
 
 const PARAM = /\{([A-Za-z_][A-Za-z0-9_]*)\}/g;
 
+function responseCheck(schema: z.ZodType | undefined): (raw: unknown) => boolean {
+  if (!schema) return () => true;
+  return compileShapeCheck(schema) ?? ((raw) => schema.safeParse(raw).success);
+}
+
 function pathParams(path: string): string[] {
   return [...path.matchAll(PARAM)].map((m) => m[1]!);
 }
@@ -268,6 +276,7 @@ export function normalizeConnector(definition: unknown, source: string): Normali
       headers: ep.headers,
       unwrap: ep.unwrap,
       response: ep.response,
+      fitsResponse: responseCheck(ep.response),
       map: ep.map ?? ((raw) => raw),
       batch: ep.batch && {
         ...ep.batch,

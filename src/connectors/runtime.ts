@@ -284,8 +284,8 @@ function safely<T>(endpoint: NormalizedEndpoint, fn: () => T): T {
 
 /** Validates one raw record against the declared shape, then maps it into the unified type. */
 function mapRecord(endpoint: NormalizedEndpoint, raw: unknown, args: Args): unknown {
-  if (endpoint.response) {
-    const checked = endpoint.response.safeParse(raw);
+  if (!endpoint.fitsResponse(raw)) {
+    const checked = endpoint.response!.safeParse(raw);
     if (!checked.success) {
       const issue = checked.error.issues[0]!;
       const field = issue.path.map(String).join('.') || '(record)';
