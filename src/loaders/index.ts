@@ -28,12 +28,13 @@ export interface RequestLoaders {
 }
 
 export function createRequestLoaders(runtime: ConnectorRuntime, options: { deadline: number }): RequestLoaders {
-  const loaders = new Map<string, DataLoader<unknown, unknown, string>>();
+  const loaders = new Map<string | NormalizedEndpoint, DataLoader<unknown, unknown, string>>();
   const pages = new Map<string, Promise<Page>>();
   const callOptions = { deadline: options.deadline };
 
   function batchLoader(endpoint: NormalizedEndpoint, rest: Args): DataLoader<unknown, unknown, string> {
-    const id = `${endpoint.connector}.${endpoint.name} ${stableStringify(rest)}`;
+    // Most bindings pass the key alone: one loader per endpoint, found without building a string.
+    const id = isEmpty(rest) ? endpoint : `${endpoint.connector}.${endpoint.name} ${stableStringify(rest)}`;
     let loader = loaders.get(id);
     if (!loader) {
       loader = new DataLoader((keys) => runtime.fetchMany(endpoint, keys, rest, callOptions), {
@@ -84,4 +85,9 @@ export function createRequestLoaders(runtime: ConnectorRuntime, options: { deadl
       pages.clear();
     },
   };
+}
+
+function isEmpty(args: Args): boolean {
+  for (const _ in args) return false;
+  return true;
 }
