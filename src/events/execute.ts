@@ -3,9 +3,10 @@ import type { GatewayContext } from '../schema/context.ts';
 
 /**
  * Runs a subscription operation so that every event is executed like a request of its own: with
- * a fresh context (its own DataLoaders, released once executed, and its own upstream deadline). graphql-js's `subscribe`
- * reuses the subscribe-time context for every event, which would serve a later event the records
- * an earlier one loaded, and fail every upstream call once the first deadline has passed.
+ * a fresh context (its own DataLoaders, released once the event is executed, and its own
+ * upstream deadline). graphql-js's `subscribe` reuses the subscribe-time context for every event,
+ * which would serve a later event the records an earlier one loaded, and fail every upstream call
+ * once the first deadline has passed.
  *
  * Otherwise this is graphql-js's own algorithm: `createSourceEventStream` calls the field's
  * `subscribe` resolver, then each source payload is executed as the root value. Ending the

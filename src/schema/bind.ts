@@ -204,7 +204,7 @@ function resolverFor(binding: ConnectBinding, resolvers: Resolvers): Resolver {
   const { endpoint, bindings, required, shape, link } = binding;
   const throughBoundFields = bindings.some((b) => 'hops' in b && b.hops);
 
-  /** The endpoint's arguments, or undefined when the parent has no record in this system. */
+  /** The endpoint's arguments, waiting for the bound fields a selector reads through. */
   async function argumentsThroughHops(parent: unknown, args: Record<string, unknown>, context: GatewayContext) {
     const scope = { args, parent, context };
     const callArgs: Record<string, unknown> = {};
@@ -215,6 +215,7 @@ function resolverFor(binding: ConnectBinding, resolvers: Resolvers): Resolver {
     return callArgs;
   }
 
+  /** The endpoint's arguments when every selector reads plain values. */
   function argumentsOf(parent: unknown, args: Record<string, unknown>, context: GatewayContext) {
     const scope = { args, parent, context };
     const callArgs: Record<string, unknown> = {};
