@@ -6,6 +6,7 @@ import {
   UpstreamUnavailableError,
   type UpstreamSite,
 } from '../errors.ts';
+import { InFlight } from '../http/in-flight.ts';
 import type { Upstream, UpstreamRequest, UpstreamResponse } from '../http/types.ts';
 import type { Metrics } from '../observability/metrics.ts';
 import type { Args, Settings } from './define.ts';
@@ -80,7 +81,7 @@ export function createConnectorRuntime(deps: {
   tags?: CacheTags;
 }): ConnectorRuntime {
   const connectors = new Map(deps.connectors.map((c) => [c.name, c]));
-  const inflight = new Map<string, Promise<unknown>>();
+  const inflight = new InFlight<string, Promise<unknown>>();
   const { cache, metrics } = deps;
 
   const settingsOf = (endpoint: NormalizedEndpoint): Settings => deps.settings[endpoint.connector] ?? {};
@@ -124,10 +125,8 @@ export function createConnectorRuntime(deps: {
     });
     inflight.set(key, produced);
     // Remove the in-flight entry however it settles; callers observe `produced` itself.
-    produced.then(
-      () => inflight.delete(key),
-      () => inflight.delete(key),
-    );
+    const forget = () => void inflight.delete(key);
+    produced.then(forget, forget);
     return produced;
   }
 
@@ -157,8 +156,11 @@ export function createConnectorRuntime(deps: {
       if (hit) {
         hits++;
         results[i] = Promise.resolve(hit.v);
-      } else if (inflight.has(key)) results[i] = inflight.get(key)!;
-      else misses.push(i);
+      } else {
+        const pending = inflight.get(key);
+        if (pending) results[i] = pending;
+        else misses.push(i);
+      }
     });
     if (cacheable) {
       const labels = { connector: endpoint.connector, endpoint: endpoint.name };
