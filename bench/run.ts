@@ -3,6 +3,7 @@ import { loadavg } from 'node:os';
 import { parseArgs } from 'node:util';
 import type { Budget, Row } from './measure.ts';
 import { memoryMb, stopAll } from './processes.ts';
+import { runGc } from './gc.ts';
 import { runProfile } from './profile.ts';
 import { PMS_QUOTA, rateLimited } from './rate-limited.ts';
 import { checks, machine, render, type Check, type Report } from './report.ts';
@@ -16,7 +17,7 @@ import { fanOutWrites } from './writes.ts';
  * `npm run bench` (full: 3 runs × 5 s per measurement, simulators at 0 and 10 ms per call,
  * under ten minutes), `-- --quick` (1 run × 2 s, 0 ms only, about a minute and a half), `-- --soak`
  * (5 minutes of mixed load, RSS every 10 s), `-- --profile` (a CPU profile of the gateway on
- * scenario 3). `--compiled` runs the gateway as compiled JavaScript, as the Docker image does,
+ * scenario 3), `-- --gc` (scenario 3 at a fixed rate under V8's GC trace, with and without other node flags). `--compiled` runs the gateway as compiled JavaScript, as the Docker image does,
  * instead of on tsx. Loopback only; every child process is stopped on exit or Ctrl-C.
  */
 
@@ -25,6 +26,9 @@ const { values: args } = parseArgs({
     quick: { type: 'boolean', default: false },
     soak: { type: 'boolean', default: false },
     profile: { type: 'boolean', default: false },
+    gc: { type: 'boolean', default: false },
+    rate: { type: 'string' },
+    against: { type: 'string' },
     compiled: { type: 'boolean', default: false },
     runs: { type: 'string' },
     seconds: { type: 'string' },
@@ -135,6 +139,7 @@ async function benchmark(): Promise<void> {
 async function main(): Promise<void> {
   try {
     if (args.soak) await runSoak({ seconds: Number(args['soak-seconds'] ?? 300), log, write, command });
+    else if (args.gc) await runGc({ rate: Number(args.rate ?? 76), against: args.against ?? '--no-allocation-site-pretenuring', seconds: Number(args.seconds ?? 10), runs: Number(args.runs ?? 3), compiled: args.compiled, log, write, command });
     else if (args.profile) await runProfile({ seconds: Number(args.seconds ?? 10), compiled: args.compiled, log, write, command });
     else await benchmark();
   } finally {
