@@ -64,7 +64,7 @@ function summariseGc(lines: readonly string[]): Pick<GcRun, 'scavenges' | 'survi
     survivedMb: mean('new_space_survived') / 1e6,
     promotedMb: mean('promoted') / 1e6,
     scavengePauseMs: mean('pause'),
-    fullCollections: lines.filter((l) => / gc=m?mc /.test(l)).length,
+    fullCollections: lines.filter((l) => l.includes(' gc=mc ')).length,
   };
 }
 

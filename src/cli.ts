@@ -38,11 +38,9 @@ async function demoStarter(): Promise<GatewayOptions['demo']> {
  * objects then sit in the old generation, where only a full collection frees them, and until
  * then everything young they point to survives every scavenge and is promoted in turn: the
  * operation's data fills the old generation and full collections, the latency tail, come every
- * few seconds. Which sites qualify differs from process to process. Measured on the nested
- * benchmark query at 76/s after 5 s flat out, two processes each: 0.9–2.3 MB promoted per
- * scavenge and 3 full collections in 15 s with pretenuring, 0.3 MB and none without (p99
- * 27–29 ms against 15–20 ms); node:http alone answering a fixed JSON in a gateway process that
- * had served GraphQL kept 2.9 MB per scavenge alive with it, 0.02 MB without.
+ * few seconds. Which sites qualify differs from process to process. On the nested benchmark
+ * query at 76/s: 0.9–2.3 MB promoted per scavenge with pretenuring, 0.3 MB without
+ * (bench/FINDINGS.md, third pass; `npm run bench -- --gc` compares the two).
  */
 function keepShortLivedObjectsYoung(): void {
   if (process.execArgv.some((arg) => arg.includes('allocation-site-pretenuring'))) return;
