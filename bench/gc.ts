@@ -10,10 +10,10 @@ import { buildCompiled, startBaseline, startGateway, startSims, type Service } f
  * (`--rate`, default 76/s, about half the gateway's peak here). Two cache-cold gateways run under
  * `--trace-gc-nvp`: one as `npm start` runs it, one with other node flags (`--against`, default
  * `--allocation-site-pretenuring`, V8's default that the gateway turns off, see `src/cli.ts`;
- * bench/FINDINGS.md has what each comparison showed).
- * Each is first driven flat out for a few seconds, the burst after which V8 pretenures; then the
- * two gateways and B1 take turns, run by run, at the fixed rate. Per run: p50/p99 (from the due time), CPU per operation, and
- * from V8's own trace, scavenges with what each left alive and promoted, and full collections.
+ * bench/FINDINGS.md has what each comparison showed). Each is first driven flat out for a few
+ * seconds, the burst after which V8 pretenures; then the two gateways and B1 take turns, run by
+ * run, at the fixed rate. Per run: p50/p99 (from the due time), CPU per operation, and from V8's
+ * own trace, scavenges with what each left alive and promoted, and full collections.
  */
 
 interface GcRun {

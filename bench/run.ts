@@ -17,8 +17,9 @@ import { fanOutWrites } from './writes.ts';
  * `npm run bench` (full: 3 runs × 5 s per measurement, simulators at 0 and 10 ms per call,
  * under ten minutes), `-- --quick` (1 run × 2 s, 0 ms only, about a minute and a half), `-- --soak`
  * (5 minutes of mixed load, RSS every 10 s), `-- --profile` (a CPU profile of the gateway on
- * scenario 3), `-- --gc` (scenario 3 at a fixed rate under V8's GC trace, with and without other node flags). `--compiled` runs the gateway as compiled JavaScript, as the Docker image does,
- * instead of on tsx. Loopback only; every child process is stopped on exit or Ctrl-C.
+ * scenario 3), `-- --gc` (scenario 3 at a fixed rate under V8's GC trace, the gateway beside one
+ * with other node flags). `--compiled` runs the gateway as compiled JavaScript, as the Docker
+ * image does, instead of on tsx. Loopback only; every child process is stopped on exit or Ctrl-C.
  */
 
 const { values: args } = parseArgs({
