@@ -6,7 +6,12 @@
  */
 
 type Value = string | number | boolean | null;
-type Clause = { path: string[]; test: (actual: unknown) => boolean };
+type Clause = {
+  path: string[];
+  test: (actual: unknown) => boolean;
+  /** For `Field == literal` (not null): the literal as `equalityKey()` spells a value. */
+  equals?: string;
+};
 
 export type WhereResult = { ok: true; match: (record: Record<string, unknown>) => boolean } | { ok: false; message: string };
 
@@ -30,7 +35,23 @@ export function parseWhere(where: string, fields: ReadonlySet<string>, typeName:
     if (/^(OR|\|\|)$/i.test(join[1]!)) groups.push([]);
     rest = rest.slice(join[0].length);
   }
-  return { ok: true, match: (record) => groups.some((g) => g.every((c) => c.test(resolve(record, c.path)))) };
+  return { ok: true, match: lookup(groups) ?? ((record) => groups.some((g) => g.every((c) => c.test(resolve(record, c.path))))) };
+}
+
+/**
+ * `F=="a" OR F=="b" OR …` (how integrations batch-read by a field): one set lookup per record
+ * instead of one comparison per alternative. Same answers as the clauses' own tests: two values
+ * compare equal exactly when their keys are the same.
+ */
+function lookup(groups: Clause[][]): ((record: Record<string, unknown>) => boolean) | undefined {
+  const path = groups[0]?.[0]?.path.join('.');
+  if (!groups.every((g) => g.length === 1 && g[0]!.equals !== undefined && g[0]!.path.join('.') === path)) return undefined;
+  const keys = new Set(groups.map((g) => g[0]!.equals!));
+  const at = groups[0]![0]!.path;
+  return (record) => {
+    const actual = resolve(record, at);
+    return actual != null && keys.has(equalityKey(actual));
+  };
 }
 
 function parseClause(text: string): { clause: Clause; rest: string } | undefined {
@@ -50,10 +71,11 @@ function parseClause(text: string): { clause: Clause; rest: string } | undefined
   if (!m) return undefined;
   const op = m[2]!;
   const expected = literal(m[3]!);
+  const against = expected === null ? null : normalise(expected);
   const test = (actual: unknown) => {
-    if (expected === null) return op === '==' ? actual == null : op === '!=' ? actual != null : false;
+    if (against === null) return op === '==' ? actual == null : op === '!=' ? actual != null : false;
     if (actual == null) return op === '!=';
-    const c = compare(normalise(actual), normalise(expected));
+    const c = compare(normalise(actual), against);
     switch (op) {
       case '==': return c === 0;
       case '!=': return c !== 0;
@@ -63,8 +85,13 @@ function parseClause(text: string): { clause: Clause; rest: string } | undefined
       default: return c <= 0;
     }
   };
-  return { clause: { path: m[1]!.split('.'), test }, rest: text.slice(m[0].length) };
+  const clause: Clause = { path: m[1]!.split('.'), test };
+  if (op === '==' && against !== null) clause.equals = String(against);
+  return { clause, rest: text.slice(m[0].length) };
 }
+
+/** What `compare` compares when it finds two values equal. */
+const equalityKey = (value: unknown): string => String(normalise(value));
 
 function literal(token: string): Value {
   if (token.startsWith('"')) return token.slice(1, -1).replace(/\\(.)/g, '$1');
