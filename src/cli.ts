@@ -29,26 +29,39 @@ async function demoStarter(): Promise<GatewayOptions['demo']> {
 }
 
 /**
- * Turns off V8's allocation-site pretenuring before the gateway's code runs, unless the command
- * line decides (`node --allocation-site-pretenuring …` keeps it on).
+ * V8 settings the gateway starts with, each before the gateway's code runs and each only when
+ * the command line (or NODE_OPTIONS) does not set it: `node --allocation-site-pretenuring` or
+ * `--heap-growing-percent=300`, say, keep V8's own behaviour.
  *
- * Why: V8 allocates objects straight into the old generation from any allocation site whose
- * objects it saw survive often. After a burst of load (many operations in flight) some of the
- * sites that build requests, responses and upstream answers qualify, and stay pretenured. Their
- * objects then sit in the old generation, where only a full collection frees them, and until
- * then everything young they point to survives every scavenge and is promoted in turn: the
- * operation's data fills the old generation and full collections, the latency tail, come every
- * few seconds. Which sites qualify differs from process to process. On the nested benchmark
- * query at 76/s: 0.9–2.3 MB promoted per scavenge with pretenuring, 0.3 MB without
- * (bench/FINDINGS.md, third pass; `npm run bench -- --gc` compares the two).
+ * `--no-allocation-site-pretenuring`. V8 allocates objects straight into the old generation from
+ * any allocation site whose objects it saw survive often. After a burst of load (many operations
+ * in flight) some of the sites that build requests, responses and upstream answers qualify, and
+ * stay pretenured. Their objects then sit in the old generation, where only a full collection
+ * frees them, and until then everything young they point to survives every scavenge and is
+ * promoted in turn: the operation's data fills the old generation and full collections, the
+ * latency tail, come every few seconds. Which sites qualify differs from process to process. On
+ * the nested benchmark query at 76/s: 0.9–2.3 MB promoted per scavenge with pretenuring, 0.3 MB
+ * without (bench/FINDINGS.md, third pass; `npm run bench -- --gc` compares the two).
+ *
+ * `--heap-growing-percent=100`. After each full collection V8 lets the old generation grow to a
+ * multiple of what survived before it collects again: up to 4× on a machine with a few GB of
+ * memory, 1.3–2× on small devices. A large answer (2.3 MB, its result tree kept across
+ * scavenges) fills the old generation with dead trees, so 4× meant ~160 MB of old generation
+ * and a peak RSS of 310 MB; at 2× the peak is ~215 MB for the same answers per second and CPU
+ * per answer (bench/FINDINGS.md, fourth pass).
  */
-function keepShortLivedObjectsYoung(): void {
-  if (process.execArgv.some((arg) => arg.includes('allocation-site-pretenuring'))) return;
-  setFlagsFromString('--no-allocation-site-pretenuring');
+const V8_DEFAULTS: ReadonlyArray<{ name: string; flag: string }> = [
+  { name: 'allocation-site-pretenuring', flag: '--no-allocation-site-pretenuring' },
+  { name: 'heap-growing-percent', flag: '--heap-growing-percent=100' },
+];
+
+function applyV8Defaults(): void {
+  const given = [...process.execArgv, ...(process.env.NODE_OPTIONS ?? '').split(/\s+/)].join(' ').replaceAll('_', '-');
+  for (const { name, flag } of V8_DEFAULTS) if (!given.includes(name)) setFlagsFromString(flag);
 }
 
 async function start(): Promise<void> {
-  keepShortLivedObjectsYoung();
+  applyV8Defaults();
   // Loaded here, not at the top: `check`, `map` and `replay` do not need the whole gateway.
   const { startGateway } = await import('./gateway.ts');
   const gateway = await startGateway({ demo: await demoStarter() });

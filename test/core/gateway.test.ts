@@ -163,6 +163,19 @@ describe('pagination', () => {
   });
 });
 
+describe('answers', () => {
+  it('sends a large answer byte for byte with its Content-Length, non-ASCII text included', async () => {
+    const text = 'Zoë Ørsted 東京 🚀 '.repeat(8_000);
+    backend.override('/docs/long', () => ({ body: { path: text } }));
+    const response = await fetch(`${gateway.url}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query: '{ document(path: "long") }' }) });
+    const bytes = Buffer.from(await response.arrayBuffer());
+    expect(response.status).toBe(200);
+    expect(bytes.length).toBeGreaterThan(200_000);
+    expect(Number(response.headers.get('content-length'))).toBe(bytes.length);
+    expect(JSON.parse(bytes.toString('utf8'))).toEqual({ data: { document: text } });
+  });
+});
+
 describe('operations surface', () => {
   it('exposes the fixed metric names with connector and endpoint labels', async () => {
     await gateway.query('{ freshPerson(id: "5") { name } }');
