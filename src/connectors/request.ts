@@ -45,7 +45,7 @@ export function buildRequest(endpoint: NormalizedEndpoint, args: Args, settings:
 export function canonicalQuery(query: QueryParams | undefined): string {
   if (!query) return '';
   const names = Object.keys(query);
-  if (names.length > 1) names.sort();
+  if (!inOrder(names)) names.sort();
   let out = '';
   for (const name of names) {
     const value = query[name];
@@ -53,6 +53,12 @@ export function canonicalQuery(query: QueryParams | undefined): string {
     out += `${out === '' ? '' : '&'}${encodeComponent(name)}=${encodeComponent(Array.isArray(value) ? value.join(',') : String(value))}`;
   }
   return out;
+}
+
+/** Builders usually list parameters in order already; a key is built per record, so that check comes first. */
+function inOrder(names: readonly string[]): boolean {
+  for (let i = 1; i < names.length; i++) if (names[i - 1]! > names[i]!) return false;
+  return true;
 }
 
 /** What encodeURIComponent leaves alone; a key is built per record, so the common case is not re-encoded. */

@@ -1,0 +1,18 @@
+import { describe, expect, it } from 'vitest';
+import { canonicalQuery, requestKey } from '../../src/connectors/request.ts';
+
+describe('request keys', () => {
+  it('key the same query parameters the same in any order, undefined and null left out', () => {
+    expect(canonicalQuery({ b: '2', a: 1, c: undefined, d: null })).toBe('a=1&b=2');
+    expect(canonicalQuery({ a: 1, b: '2' })).toBe('a=1&b=2');
+    expect(canonicalQuery({ z: 'x', where: 'Reference=="A 1"', IDs: ['1', '2'] })).toBe('IDs=1%2C2&where=Reference%3D%3D%22A%201%22&z=x');
+  });
+
+  it('key a request by what the backend would see, bodies by value whatever their key order', () => {
+    const base = { endpoint: 'e', method: 'POST' as const, path: '/p', headers: undefined, idempotent: false, deadline: undefined };
+    const one = requestKey('crm', { ...base, query: { b: 1, a: 2 }, body: { x: [1, { q: 1, p: 2 }], y: 'v' } });
+    const two = requestKey('crm', { ...base, query: { a: 2, b: 1 }, body: { y: 'v', x: [1, { p: 2, q: 1 }] } });
+    expect(one).toBe(two);
+    expect(requestKey('crm', { ...base, query: { a: 2, b: 1 }, body: { y: 'w', x: [1, { p: 2, q: 1 }] } })).not.toBe(one);
+  });
+});
