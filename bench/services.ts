@@ -64,6 +64,9 @@ export interface GatewayOptions {
 
 export const BUILD_DIR = 'bench/.build';
 
+/** The node flags `npm start` (package.json) and the image (Dockerfile) run the gateway with. */
+export const GATEWAY_NODE_FLAGS = ['--v8-pool-size=1'];
+
 /**
  * Emits the gateway as JavaScript into bench/.build (type checking skipped: others may be
  * mid-change), the way `npm run build` does for the image, plus the cold connectors.
@@ -109,7 +112,7 @@ export async function startGateway(options: GatewayOptions): Promise<Service> {
     for (const [key, value] of Object.entries(sim.credentials)) env[`${prefix}_${key}`] = value;
     env[`${prefix}_QUOTA`] = options.quotas?.[name] ?? '100000/second';
   }
-  const child = spawnNode(options.name, options.compiled ? join(BUILD_DIR, 'src/cli.js') : 'src/cli.ts', env, options.nodeArgs);
+  const child = spawnNode(options.name, options.compiled ? join(BUILD_DIR, 'src/cli.js') : 'src/cli.ts', env, [...GATEWAY_NODE_FLAGS, ...(options.nodeArgs ?? [])]);
   const url = `http://127.0.0.1:${port}`;
   await waitForHttp(child, `${url}/healthz`);
   return {
