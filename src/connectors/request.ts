@@ -18,6 +18,7 @@ export function encodeSegment(value: unknown): string {
 }
 
 export function buildPath(template: string, args: Args, site: { connector: string; endpoint: string }): string {
+  if (!template.includes('{')) return template;
   return template.replace(/\{([A-Za-z_][A-Za-z0-9_]*)\}/g, (_, name: string) => {
     const value = args[name];
     if (value === undefined || value === null || value === '') {
@@ -74,9 +75,23 @@ export function stableStringify(value: unknown): string {
 }
 
 /** The identity of an upstream request: what the backend would see, nothing of the GraphQL query. */
-export function requestKey(connector: string, request: UpstreamRequest): string {
+export function requestKey(connector: string, request: Pick<UpstreamRequest, 'method' | 'path' | 'query' | 'body'>): string {
   const body = request.body === undefined ? '' : stableStringify(request.body);
   return `${connector} ${request.method} ${request.path}?${canonicalQuery(request.query)} ${body}`;
+}
+
+/**
+ * `requestKey` of the request `buildRequest` would build, without building what the key leaves
+ * out (headers): a batch read keys each of its records this way.
+ */
+export function endpointRequestKey(endpoint: NormalizedEndpoint, args: Args, settings: Settings): string {
+  const site = { connector: endpoint.connector, endpoint: endpoint.name };
+  return requestKey(endpoint.connector, {
+    method: endpoint.method,
+    path: buildPath(endpoint.path, args, site),
+    query: endpoint.query?.(args, settings),
+    body: endpoint.body?.(args, settings),
+  });
 }
 
 /** Writes `value` at a dotted path inside a body object (`Limitation.Cursor`), creating objects on the way. */

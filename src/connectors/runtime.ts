@@ -11,7 +11,7 @@ import type { Upstream, UpstreamRequest, UpstreamResponse } from '../http/types.
 import type { Metrics } from '../observability/metrics.ts';
 import type { Args, Settings } from './define.ts';
 import type { NormalizedConnector, NormalizedEndpoint } from './normalize.ts';
-import { buildPath, buildRequest, requestKey } from './request.ts';
+import { buildPath, buildRequest, endpointRequestKey, requestKey } from './request.ts';
 import { pageRequest, readPage, type Page, type PageRequest } from './pagination.ts';
 
 /**
@@ -144,7 +144,7 @@ export function createConnectorRuntime(deps: {
     const batch = endpoint.batch;
     if (!batch) return Promise.all(keys.map((key) => fetch(endpoint, { ...args, [endpoint.args[0]?.name ?? 'id']: key }, options)));
     const settings = settingsOf(endpoint);
-    const itemKeys = keys.map((key) => requestKey(endpoint.connector, buildRequest(endpoint, { ...args, [batch.key]: key }, settings)));
+    const itemKeys = keys.map((key) => endpointRequestKey(endpoint, { ...args, [batch.key]: key }, settings));
     const results: Array<Promise<unknown>> = new Array(keys.length);
     const misses: number[] = [];
     const cacheable = endpoint.cacheTtlSeconds > 0;

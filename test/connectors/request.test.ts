@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { canonicalQuery, requestKey } from '../../src/connectors/request.ts';
+import { buildRequest, canonicalQuery, endpointRequestKey, requestKey } from '../../src/connectors/request.ts';
+import type { NormalizedEndpoint } from '../../src/connectors/normalize.ts';
 
 describe('request keys', () => {
   it('key the same query parameters the same in any order, undefined and null left out', () => {
@@ -14,5 +15,19 @@ describe('request keys', () => {
     const two = requestKey('crm', { ...base, query: { a: 2, b: 1 }, body: { y: 'v', x: [1, { p: 2, q: 1 }] } });
     expect(one).toBe(two);
     expect(requestKey('crm', { ...base, query: { a: 2, b: 1 }, body: { y: 'w', x: [1, { p: 2, q: 1 }] } })).not.toBe(one);
+  });
+
+  it('key a record of a batch read as the single-record read of it would be keyed', () => {
+    const endpoint = {
+      connector: 'crm',
+      name: 'contactByEmail',
+      method: 'GET',
+      path: '/contacts/{email}',
+      query: (args: Record<string, unknown>) => ({ idProperty: 'email', properties: ['a', 'b'], v: args.v }),
+      headers: () => ({ authorization: 'never part of a key' }),
+    } as unknown as NormalizedEndpoint;
+    const args = { email: 'zoë@example.com', v: 2 };
+    expect(endpointRequestKey(endpoint, args, {})).toBe(requestKey('crm', buildRequest(endpoint, args, {})));
+    expect(endpointRequestKey(endpoint, args, {})).toBe('crm GET /contacts/zo%C3%AB%40example.com?idProperty=email&properties=a%2Cb&v=2 ');
   });
 });
