@@ -33,4 +33,5 @@ HEALTHCHECK --interval=15s --timeout=3s --start-period=20s --retries=3 \
 # Connectors are loaded from the compiled dist/connectors.
 ENV CONNECTORS_DIR=/app/dist/connectors
 # One helper thread for V8's collector and compiler instead of four: see "Configuration" in README.md.
-CMD ["node", "--v8-pool-size=1", "bin/interchange.js", "start"]
+ENV NODE_OPTIONS=--v8-pool-size=1
+CMD ["node", "bin/interchange.js", "start"]

@@ -53,7 +53,7 @@ export interface GatewayOptions {
   sims: Sims;
   /** `bench/cold-connectors` for the cache-cold gateway; default the project's connectors. */
   connectorsDir?: string;
-  /** `<NAME>_QUOTA` values that replace the default (100000/second, i.e. out of the way). */
+  /** `<NAME>_QUOTA` values that replace the default (100000/second and 64 at once, i.e. out of the way). */
   quotas?: Record<string, string>;
   /** More variables (query limits, say). */
   env?: Record<string, string>;
@@ -64,7 +64,10 @@ export interface GatewayOptions {
 
 export const BUILD_DIR = 'bench/.build';
 
-/** The node flags `npm start` (package.json) and the image (Dockerfile) run the gateway with. */
+/** Calls in flight per connector when its quota is lifted: more than any scenario's connections. */
+const LIFTED_CONCURRENCY = 64;
+
+/** The node flags `npm start` (package.json) and the image (Dockerfile, NODE_OPTIONS) run the gateway with. */
 export const GATEWAY_NODE_FLAGS = ['--v8-pool-size=1'];
 
 /**
@@ -87,7 +90,7 @@ export async function buildCompiled(): Promise<void> {
 }
 
 /**
- * `node --import tsx src/cli.ts start` against the simulators. NODE_ENV is left unset
+ * `node --v8-pool-size=1 --import tsx src/cli.ts start` against the simulators. NODE_ENV is left unset
  * (development), DEMO off, every connector URL and credential set, quotas lifted unless a
  * scenario sets one, its own SQLite directory, no Redis or PostgreSQL.
  */
@@ -110,7 +113,10 @@ export async function startGateway(options: GatewayOptions): Promise<Service> {
     const prefix = name.toUpperCase();
     env[`${prefix}_URL`] = sim.url;
     for (const [key, value] of Object.entries(sim.credentials)) env[`${prefix}_${key}`] = value;
-    env[`${prefix}_QUOTA`] = options.quotas?.[name] ?? '100000/second';
+    const quota = options.quotas?.[name];
+    env[`${prefix}_QUOTA`] = quota ?? '100000/second';
+    // Lifted with the rate: the simulators' own limits on calls at once are lifted too, and B1 has none.
+    if (quota === undefined) env[`${prefix}_CONCURRENCY`] = String(LIFTED_CONCURRENCY);
   }
   const child = spawnNode(options.name, options.compiled ? join(BUILD_DIR, 'src/cli.js') : 'src/cli.ts', env, [...GATEWAY_NODE_FLAGS, ...(options.nodeArgs ?? [])]);
   const url = `http://127.0.0.1:${port}`;
