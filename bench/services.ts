@@ -68,7 +68,7 @@ export const BUILD_DIR = 'bench/.build';
 const LIFTED_CONCURRENCY = 64;
 
 /** The node flags `npm start` (package.json) and the image (Dockerfile, NODE_OPTIONS) run the gateway with. */
-export const GATEWAY_NODE_FLAGS = ['--v8-pool-size=1'];
+export const GATEWAY_NODE_FLAGS = ['--v8-pool-size=1', '--max-semi-space-size=32'];
 
 /**
  * Emits the gateway as JavaScript into bench/.build (type checking skipped: others may be
