@@ -94,7 +94,7 @@ export function checks(rows: Row[], quota: QuotaCheck | undefined, soak: Check |
     const b1Half = find(rows, '3.', 'B1 @ ½ gateway peak', latency);
     if (gwHalf && b1Half) {
       const gap = gwHalf.p99.median - b1Half.p99.median;
-      out.push({ target: `3. p99 at ½ gateway peak within 5 ms of B1 (${latency} ms)`, measured: `${num(gwHalf.p99.median)} vs ${num(b1Half.p99.median)} ms at ${gwHalf.load}: +${num(gap)} ms`, pass: gap <= 5 });
+      out.push({ target: `3. p99 at ½ gateway peak within 5 ms of B1 (${latency} ms)`, measured: `${num(gwHalf.p99.median)} vs ${num(b1Half.p99.median)} ms at ${gwHalf.load}: ${gap < 0 ? '−' : '+'}${num(Math.abs(gap))} ms`, pass: gap <= 5 });
     }
     const warm = rows.find((r) => r.scenario.startsWith('4.') && r.system === 'gateway');
     const b1flat = find(rows, '2.', 'B1', latency);

@@ -8,7 +8,7 @@ import { runProfile } from './profile.ts';
 import { PMS_QUOTA, rateLimited } from './rate-limited.ts';
 import { checks, machine, render, type Check, type Report } from './report.ts';
 import { coldReads, loadFixtures, verifySameAnswers, warmReads, type ReadContext } from './scenarios.ts';
-import { buildCompiled, setLatency, startBaseline, startGateway, startSims } from './services.ts';
+import { GATEWAY_NODE_FLAGS, buildCompiled, setLatency, startBaseline, startGateway, startSims } from './services.ts';
 import { runSoak } from './soak.ts';
 import { webhookLatency } from './webhooks.ts';
 import { fanOutWrites } from './writes.ts';
@@ -118,7 +118,7 @@ async function benchmark(): Promise<void> {
     rows,
     checks: checks(rows, limited.check, lastSoak()),
     notes: [
-      `Processes: the six simulators in one child process, each gateway in its own (${compiled ? '`node --v8-pool-size=1 bench/.build/src/cli.js start`, compiled with tsc as `npm run build` does' : '`node --v8-pool-size=1 --import tsx src/cli.ts start`'}, node flags as \`npm start\` and the image, NODE_ENV unset, configured only by environment variables), B1 in its own, the load generator in the benchmark process.`,
+      `Processes: the six simulators in one child process, each gateway in its own (${compiled ? `\`node ${GATEWAY_NODE_FLAGS.join(' ')} bench/.build/src/cli.js start\`, compiled with tsc as \`npm run build\` does` : `\`node ${GATEWAY_NODE_FLAGS.join(' ')} --import tsx src/cli.ts start\``}, node flags as \`npm start\` and the image, NODE_ENV unset, configured only by environment variables), B1 in its own, the load generator in the benchmark process.`,
       'Gateway configuration: every `<NAME>_QUOTA=100000/second` and `<NAME>_CONCURRENCY=64` (out of the way, like the simulators’ own limits), except `PMS_QUOTA=50/second` with the PMS connector’s declared concurrency in scenario 6; `QUERY_MAX_COST=1000000` on the warm gateway for scenario 5. SQLite outbox in a temporary directory, no Redis.',
       'Cache cold (scenarios 2, 3, 6): a second gateway with `CONNECTORS_DIR=bench/cold-connectors` — the same connectors with TTL 0 and no sharing of in-flight reads between operations (see `bench/cold-connectors/_cold.ts`), and requests rotating over 100 different pages, so every operation makes the full upstream plan, as B1 does. Cache warm (1, 4, 5, 7, 8): the gateway with the real connectors.',
       'Closed-loop runs: autocannon, 10 connections at 0 ms, 40 at 10 ms (1 for the large response). Fixed-rate runs (“@ ½ peak”, scenario 6 below quota): open loop, evenly paced, latency from the due time. Gateway, B1 and B0 of one scenario take turns run by run.',

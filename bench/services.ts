@@ -90,7 +90,7 @@ export async function buildCompiled(): Promise<void> {
 }
 
 /**
- * `node --v8-pool-size=1 --import tsx src/cli.ts start` against the simulators. NODE_ENV is left unset
+ * `node <GATEWAY_NODE_FLAGS> --import tsx src/cli.ts start` against the simulators. NODE_ENV is left unset
  * (development), DEMO off, every connector URL and credential set, quotas lifted unless a
  * scenario sets one, its own SQLite directory, no Redis or PostgreSQL.
  */

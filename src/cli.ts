@@ -43,16 +43,19 @@ async function demoStarter(): Promise<GatewayOptions['demo']> {
  * the nested benchmark query at 76/s: 0.9–2.3 MB promoted per scavenge with pretenuring, 0.3 MB
  * without (bench/FINDINGS.md, third pass; `npm run bench -- --gc` compares the two).
  *
- * `--heap-growing-percent=100`. After each full collection V8 lets the old generation grow to a
+ * `--heap-growing-percent=60`. After each full collection V8 lets the old generation grow to a
  * multiple of what survived before it collects again: up to 4× on a machine with a few GB of
  * memory, 1.3–2× on small devices. A large answer (2.3 MB, its result tree kept across
  * scavenges) fills the old generation with dead trees, so 4× meant ~160 MB of old generation
- * and a peak RSS of 310 MB; at 2× the peak is ~215 MB for the same answers per second and CPU
- * per answer (bench/FINDINGS.md, fourth pass).
+ * and a peak RSS of 310 MB; at 2× the peak was ~215 MB for the same answers per second and CPU
+ * per answer (bench/FINDINGS.md, fourth pass). With the larger young generation `npm start`
+ * and the image give node (`--max-semi-space-size=32`, README "Configuration"), 2× still let a
+ * 5-minute soak reach 326 MB; at 1.6× the old generation stays ~100 MB there (RSS ~280 MB), and
+ * the large answers cost the same CPU (fifth pass).
  */
 const V8_DEFAULTS: ReadonlyArray<{ name: string; flag: string }> = [
   { name: 'allocation-site-pretenuring', flag: '--no-allocation-site-pretenuring' },
-  { name: 'heap-growing-percent', flag: '--heap-growing-percent=100' },
+  { name: 'heap-growing-percent', flag: '--heap-growing-percent=60' },
 ];
 
 function applyV8Defaults(): void {

@@ -95,3 +95,17 @@ describe('start-up refuses a broken project with the place and what was expected
     expect(message).toContain('Missing configuration: set PEOPLE_URL, PEOPLE_API_KEY');
   });
 });
+
+describe('node flags', () => {
+  // The README's Configuration section and the benchmark's numbers assume one set of flags.
+  it('are the same for npm start, the Docker image and the benchmark', async () => {
+    const { readFileSync } = await import('node:fs');
+    const { GATEWAY_NODE_FLAGS } = await import('../../bench/services.ts');
+    const start = (JSON.parse(readFileSync('package.json', 'utf8')) as { scripts: { start: string } }).scripts.start;
+    const fromStart = /^tsx ((?:--\S+ )*)src\/cli\.ts start$/.exec(start)?.[1]?.trim().split(' ');
+    const fromImage = /^ENV NODE_OPTIONS="?([^"\n]*)"?$/m.exec(readFileSync('Dockerfile', 'utf8'))?.[1]?.split(' ');
+    expect(fromStart).toEqual(GATEWAY_NODE_FLAGS);
+    expect(fromImage).toEqual(GATEWAY_NODE_FLAGS);
+    expect(GATEWAY_NODE_FLAGS).toContain('--max-semi-space-size=32');
+  });
+});
