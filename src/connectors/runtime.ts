@@ -108,6 +108,18 @@ export function createConnectorRuntime(deps: {
     else await deps.tags!.set(tags, key, ttlMs, startedAt, write);
   }
 
+  /** Shares one producer among concurrent callers of the same key until it settles. */
+  function shared<T>(key: string, produce: () => Promise<T>): Promise<T> {
+    const pending = inflight.get(key);
+    if (pending) return pending as Promise<T>;
+    const produced = produce();
+    inflight.set(key, produced);
+    // Remove the in-flight entry however it settles; callers observe `produced` itself.
+    const forget = () => void inflight.delete(key);
+    produced.then(forget, forget);
+    return produced;
+  }
+
   /** Shares one producer among concurrent callers of the same key, and caches its result for the TTL. */
   async function cached(endpoint: NormalizedEndpoint, key: string, args: Args, produce: () => Promise<unknown>): Promise<unknown> {
     const ttl = endpoint.cacheTtlSeconds;
@@ -116,18 +128,12 @@ export function createConnectorRuntime(deps: {
       metrics.cacheRequests.inc({ connector: endpoint.connector, endpoint: endpoint.name, result: hit ? 'hit' : 'miss' });
       if (hit) return hit.v;
     }
-    const pending = inflight.get(key);
-    if (pending) return pending;
-    const startedAt = Date.now();
-    const produced = produce().then(async (value) => {
+    return shared(key, async () => {
+      const startedAt = Date.now();
+      const value = await produce();
       if (ttl > 0) await store(endpoint, args, key, value, startedAt);
       return value;
     });
-    inflight.set(key, produced);
-    // Remove the in-flight entry however it settles; callers observe `produced` itself.
-    const forget = () => void inflight.delete(key);
-    produced.then(forget, forget);
-    return produced;
   }
 
   function fetch(endpoint: NormalizedEndpoint, args: Args, options: CallOptions = {}): Promise<unknown> {
@@ -143,72 +149,80 @@ export function createConnectorRuntime(deps: {
   async function fetchMany(endpoint: NormalizedEndpoint, keys: readonly unknown[], args: Args, options: CallOptions = {}): Promise<unknown[]> {
     const batch = endpoint.batch;
     if (!batch) return Promise.all(keys.map((key) => fetch(endpoint, { ...args, [endpoint.args[0]?.name ?? 'id']: key }, options)));
-    const settings = settingsOf(endpoint);
-    const itemKeys = keys.map((key) => endpointRequestKey(endpoint, { ...args, [batch.key]: key }, settings));
-    const results: Array<Promise<unknown>> = new Array(keys.length);
-    const misses: number[] = [];
-    const cacheable = endpoint.cacheTtlSeconds > 0;
-    const stored = cacheable ? ((await cache.getMany<Entry>(itemKeys)) as Array<Entry | undefined>) : [];
-    let hits = 0;
-    keys.forEach((_, i) => {
-      const key = itemKeys[i]!;
-      const hit = stored[i];
-      if (hit) {
-        hits++;
-        results[i] = Promise.resolve(hit.v);
-      } else {
-        const pending = inflight.get(key);
-        if (pending) results[i] = pending;
+    const results: unknown[] = new Array(keys.length);
+    let misses: number[];
+    // Records are cached one by one, under the key of the single-record request, so a batch finds
+    // what a single read (or another batch) stored. Without a TTL no record key is needed.
+    let itemKeys: string[] | undefined;
+    if (endpoint.cacheTtlSeconds > 0) {
+      const settings = settingsOf(endpoint);
+      itemKeys = keys.map((key) => endpointRequestKey(endpoint, { ...args, [batch.key]: key }, settings));
+      const stored = (await cache.getMany<Entry>(itemKeys)) as Array<Entry | undefined>;
+      misses = [];
+      stored.forEach((hit, i) => {
+        if (hit) results[i] = hit.v;
         else misses.push(i);
-      }
-    });
-    if (cacheable) {
+      });
       const labels = { connector: endpoint.connector, endpoint: endpoint.name };
+      const hits = keys.length - misses.length;
       if (hits > 0) metrics.cacheRequests.inc({ ...labels, result: 'hit' }, hits);
-      if (keys.length > hits) metrics.cacheRequests.inc({ ...labels, result: 'miss' }, keys.length - hits);
+      if (misses.length > 0) metrics.cacheRequests.inc({ ...labels, result: 'miss' }, misses.length);
+    } else {
+      misses = keys.map((_, i) => i);
     }
-    const startedAt = Date.now();
+    const chunks: Array<Promise<void>> = [];
     for (let start = 0; start < misses.length; start += batch.maxSize) {
       const chunk = misses.slice(start, start + batch.maxSize);
-      const fetched = fetchBatch(endpoint, chunk.map((i) => keys[i]), args, options);
-      // Every record is cached before any caller sees it; one promise per record, not three.
-      const answers = !cacheable
-        ? fetched
-        : fetched.then(async (values) => {
-            await Promise.all(chunk.map((i, position) => store(endpoint, { ...args, [batch.key]: keys[i] }, itemKeys[i]!, values[position], startedAt)));
-            return values;
-          });
-      chunk.forEach((i, position) => {
-        const one = answers.then((values) => values[position]);
-        inflight.set(itemKeys[i]!, one);
-        results[i] = one;
-      });
-      const forget = () => {
-        for (const i of chunk) inflight.delete(itemKeys[i]!);
-      };
-      answers.then(forget, forget);
+      const chunkKeys = itemKeys && chunk.map((i) => itemKeys[i]!);
+      chunks.push(
+        fetchBatch(endpoint, chunk.map((i) => keys[i]), chunkKeys, args, options).then((values) => {
+          chunk.forEach((i, position) => (results[i] = values[position]));
+        }),
+      );
     }
-    return Promise.all(results);
+    await Promise.all(chunks);
+    return results;
   }
 
-  /** One batch call for `keys`; answers align with `keys`, null for a key no record answers. */
-  async function fetchBatch(endpoint: NormalizedEndpoint, keys: readonly unknown[], args: Args, options: CallOptions): Promise<unknown[]> {
+  /**
+   * One batch call for `keys`; answers align with `keys`, null for a key no record answers.
+   * Identical batch calls in flight at the same time share one upstream call. Each record is
+   * cached under its `itemKeys` entry (when the endpoint has a TTL) before any caller sees it.
+   *
+   * Sharing is per batch call, not per record: an index of every record in flight lives as long
+   * as the gateway, and each entry it holds keeps that record's promise and key alive through
+   * every scavenge until the batch answers, so the collector promoted them by the hundred per
+   * operation (bench/FINDINGS.md, fifth pass). Records two different batches have in common are
+   * shared through the cache instead.
+   */
+  function fetchBatch(endpoint: NormalizedEndpoint, keys: readonly unknown[], itemKeys: readonly string[] | undefined, args: Args, options: CallOptions): Promise<unknown[]> {
     const batch = endpoint.batch!;
     const site = siteOf(endpoint);
-    const response = await send(endpoint, {
+    const settings = settingsOf(endpoint);
+    const request: UpstreamRequest = {
       endpoint: endpoint.name,
       method: batch.method,
       path: buildPath(batch.path, args, site),
-      query: batch.query?.(keys, args, settingsOf(endpoint)),
-      body: batch.body?.(keys, args, settingsOf(endpoint)),
-      headers: endpoint.headers?.(args, settingsOf(endpoint)),
+      query: batch.query?.(keys, args, settings),
+      body: batch.body?.(keys, args, settings),
+      headers: endpoint.headers?.(args, settings),
       // A batch read changes nothing, whatever its method (HubSpot's is a POST).
       idempotent: true,
       deadline: options.deadline,
+    };
+    return shared(requestKey(endpoint.connector, request), async () => {
+      const startedAt = Date.now();
+      const values = await readBatch(endpoint, keys, args, await send(endpoint, request));
+      if (itemKeys) await Promise.all(keys.map((key, i) => store(endpoint, { ...args, [batch.key]: key }, itemKeys[i]!, values[i], startedAt)));
+      return values;
     });
+  }
+
+  function readBatch(endpoint: NormalizedEndpoint, keys: readonly unknown[], args: Args, response: UpstreamResponse): unknown[] {
+    const batch = endpoint.batch!;
     if (response.status === 404) return keys.map(() => (batch.many ? [] : null));
     const items = safely(endpoint, () => batch.items(response.body));
-    if (!Array.isArray(items)) throw new UpstreamBadResponseError(site, 'the batch answer holds no list of records');
+    if (!Array.isArray(items)) throw new UpstreamBadResponseError(siteOf(endpoint), 'the batch answer holds no list of records');
     const byKey = new Map<string, unknown[]>();
     for (const item of items) {
       const key = String(safely(endpoint, () => batch.keyOf(item)));

@@ -1,5 +1,5 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { startPeopleBackend, API_KEY, type PeopleBackend } from '../fixtures/people/backend.ts';
+import { startPeopleBackend, API_KEY, PEOPLE, type PeopleBackend } from '../fixtures/people/backend.ts';
 import { startTestGateway, type TestGateway } from '../support/gateway.ts';
 
 const fixture = { CONNECTORS_DIR: 'test/fixtures/people/connectors', SCHEMA_DIR: 'test/fixtures/people/schema' };
@@ -32,6 +32,15 @@ describe('batching and de-duplication', () => {
     const results = await Promise.all(Array.from({ length: 100 }, () => gateway.query('{ freshPerson(id: "7") { name } }')));
     for (const r of results) expect(r.body.data).toEqual({ freshPerson: { name: 'Slow Seven' } });
     expect(backend.calls.filter((c) => c.pathname === '/people/7')).toHaveLength(1);
+  });
+
+  it('identical batch reads from concurrent queries share one upstream call, and each query gets its records', async () => {
+    const slow = { people: PEOPLE.filter((p) => p.id === '23' || p.id === '24') };
+    backend.override('/people', (call) => (call.query.get('ids') === '23,24' ? { delayMs: 500, body: slow } : undefined));
+    const query = '{ a: person(id: "23") { name } b: person(id: "24") { name } }';
+    const results = await Promise.all(Array.from({ length: 5 }, () => gateway.query(query)));
+    for (const r of results) expect(r.body).toEqual({ data: { a: { name: 'Person 23' }, b: { name: 'Person 24' } } });
+    expect(backend.calls.filter((c) => c.pathname === '/people').map((c) => c.query.get('ids'))).toEqual(['23,24']);
   });
 
   it('a nested field reads its parent record and batches across the list', async () => {
