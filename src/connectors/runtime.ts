@@ -210,12 +210,14 @@ export function createConnectorRuntime(deps: {
       idempotent: true,
       deadline: options.deadline,
     };
-    return shared(requestKey(endpoint.connector, request), async () => {
+    const answered = shared(requestKey(endpoint.connector, request), async () => {
       const startedAt = Date.now();
       const values = await readBatch(endpoint, keys, args, await send(endpoint, request));
       if (itemKeys) await Promise.all(keys.map((key, i) => store(endpoint, { ...args, [batch.key]: key }, itemKeys[i]!, values[i], startedAt)));
-      return values;
+      return new Map(keys.map((key, i) => [String(key), values[i]]));
     });
+    // By key, not by position: a builder that orders the keys makes one request of two orders.
+    return answered.then((byKey) => keys.map((key) => (byKey.has(String(key)) ? byKey.get(String(key)) : batch.many ? [] : null)));
   }
 
   function readBatch(endpoint: NormalizedEndpoint, keys: readonly unknown[], args: Args, response: UpstreamResponse): unknown[] {

@@ -34,12 +34,13 @@ describe('batching and de-duplication', () => {
     expect(backend.calls.filter((c) => c.pathname === '/people/7')).toHaveLength(1);
   });
 
-  it('identical batch reads from concurrent queries share one upstream call, and each query gets its records', async () => {
+  it('identical batch reads from concurrent queries share one upstream call, and each query gets its own records', async () => {
+    // The fixture's batch builder sorts the ids, so both orders below make the same request.
     const slow = { people: PEOPLE.filter((p) => p.id === '23' || p.id === '24') };
     backend.override('/people', (call) => (call.query.get('ids') === '23,24' ? { delayMs: 500, body: slow } : undefined));
-    const query = '{ a: person(id: "23") { name } b: person(id: "24") { name } }';
-    const results = await Promise.all(Array.from({ length: 5 }, () => gateway.query(query)));
-    for (const r of results) expect(r.body).toEqual({ data: { a: { name: 'Person 23' }, b: { name: 'Person 24' } } });
+    const orders = [['23', '24'], ['24', '23'], ['23', '24'], ['24', '23']];
+    const results = await Promise.all(orders.map(([a, b]) => gateway.query(`{ a: person(id: "${a}") { name } b: person(id: "${b}") { name } }`)));
+    results.forEach((r, i) => expect(r.body).toEqual({ data: { a: { name: `Person ${orders[i]![0]}` }, b: { name: `Person ${orders[i]![1]}` } } }));
     expect(backend.calls.filter((c) => c.pathname === '/people').map((c) => c.query.get('ids'))).toEqual(['23,24']);
   });
 
