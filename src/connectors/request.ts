@@ -66,12 +66,28 @@ function inOrder(names: readonly string[]): boolean {
 const UNRESERVED = /^[\w.!~*'()-]*$/;
 const encodeComponent = (text: string) => (UNRESERVED.test(text) ? text : encodeURIComponent(text));
 
-/** Stable JSON: object keys sorted, so `{a,b}` and `{b,a}` key the same. */
+/**
+ * Stable JSON: object keys sorted, so `{a,b}` and `{b,a}` key the same. A batch call's body is
+ * keyed this way (fifty `{ id }` inputs, say), so keys already in order are not sorted and no
+ * intermediate arrays are built.
+ */
 export function stableStringify(value: unknown): string {
   if (value === null || typeof value !== 'object') return JSON.stringify(value) ?? 'undefined';
-  if (Array.isArray(value)) return `[${value.map(stableStringify).join(',')}]`;
-  const keys = Object.keys(value).filter((k) => (value as Record<string, unknown>)[k] !== undefined).sort();
-  return `{${keys.map((k) => `${JSON.stringify(k)}:${stableStringify((value as Record<string, unknown>)[k])}`).join(',')}}`;
+  if (Array.isArray(value)) {
+    let out = '[';
+    for (let i = 0; i < value.length; i++) out += `${i === 0 ? '' : ','}${stableStringify(value[i])}`;
+    return `${out}]`;
+  }
+  const record = value as Record<string, unknown>;
+  const keys = Object.keys(record);
+  if (!inOrder(keys)) keys.sort();
+  let out = '{';
+  for (const key of keys) {
+    const item = record[key];
+    if (item === undefined) continue;
+    out += `${out === '{' ? '' : ','}${JSON.stringify(key)}:${stableStringify(item)}`;
+  }
+  return `${out}}`;
 }
 
 /** The identity of an upstream request: what the backend would see, nothing of the GraphQL query. */

@@ -233,10 +233,10 @@ export function createConnectorRuntime(deps: {
       else byKey.set(key, [item]);
     }
     return keys.map((key) => {
-      const found = byKey.get(String(key)) ?? [];
+      const found = byKey.get(String(key));
+      if (!found || found[0] == null) return batch.many ? [] : null;
       const keyArgs = { ...args, [batch.key]: key };
-      if (batch.many) return found.map((item) => mapRecord(endpoint, item, keyArgs));
-      return found[0] == null ? null : mapRecord(endpoint, found[0], keyArgs);
+      return batch.many ? found.map((item) => mapRecord(endpoint, item, keyArgs)) : mapRecord(endpoint, found[0], keyArgs);
     });
   }
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { buildRequest, canonicalQuery, endpointRequestKey, requestKey } from '../../src/connectors/request.ts';
+import { buildRequest, canonicalQuery, endpointRequestKey, requestKey, stableStringify } from '../../src/connectors/request.ts';
 import type { NormalizedEndpoint } from '../../src/connectors/normalize.ts';
 
 describe('request keys', () => {
@@ -29,5 +29,40 @@ describe('request keys', () => {
     const args = { email: 'zoë@example.com', v: 2 };
     expect(endpointRequestKey(endpoint, args, {})).toBe(requestKey('crm', buildRequest(endpoint, args, {})));
     expect(endpointRequestKey(endpoint, args, {})).toBe('crm GET /contacts/zo%C3%AB%40example.com?idProperty=email&properties=a%2Cb&v=2 ');
+  });
+});
+
+describe('stableStringify', () => {
+  /** The definition: JSON with every object's defined keys sorted. */
+  const reference = (value: unknown): string => {
+    if (value === null || typeof value !== 'object') return JSON.stringify(value) ?? 'undefined';
+    if (Array.isArray(value)) return `[${value.map(reference).join(',')}]`;
+    const record = value as Record<string, unknown>;
+    const keys = Object.keys(record).filter((k) => record[k] !== undefined).sort();
+    return `{${keys.map((k) => `${JSON.stringify(k)}:${reference(record[k])}`).join(',')}}`;
+  };
+
+  it('keys the same value the same whatever the order of its keys, skipping undefined', () => {
+    const body = { properties: ['email', 'phone'], idProperty: 'email', inputs: [{ id: 'a@example.com' }, { id: 'b"\\\n@example.com' }] };
+    const reordered = { inputs: [{ id: 'a@example.com' }, { id: 'b"\\\n@example.com' }], skipped: undefined, idProperty: 'email', properties: ['email', 'phone'] };
+    expect(stableStringify(reordered)).toBe(stableStringify(body));
+    expect(stableStringify(body)).toBe('{"idProperty":"email","inputs":[{"id":"a@example.com"},{"id":"b\\"\\\\\\n@example.com"}],"properties":["email","phone"]}');
+  });
+
+  it('agrees with its definition on nested, empty, unordered and non-ASCII values', () => {
+    const values: unknown[] = [
+      null,
+      undefined,
+      0,
+      -1.5,
+      'ü "quoted"',
+      [],
+      {},
+      [undefined, null, 1],
+      { b: 1, a: { d: [{ z: 1, y: undefined, x: [2, { q: 'é' }] }], c: undefined } },
+      { first: undefined, second: 2 },
+      { 'Z': 1, a: 2, _: 3, '10': 4, '9': 5 },
+    ];
+    for (const value of values) expect(stableStringify(value)).toBe(reference(value));
   });
 });
