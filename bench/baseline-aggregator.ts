@@ -28,6 +28,9 @@ import {
  *   GET /flat?first=N&after=PAGE_INFO    orders(first: N, after) { nodes { id name email status total { amount currency } } }
  *   GET /nested?first=N&after=PAGE_INFO  orders(first: N, after) { nodes { name customer { email } invoice { status } } }
  *
+ * `&cpu_ms=X` on /nested makes it a control rather than a baseline: it spins X ms of CPU per
+ * request, 40 % after the page and 60 % after the second level (about where the gateway's own
+ * work falls), so the benchmark can show what the gateway's extra CPU alone does to latency.
  * `after` is Shopify's own page_info cursor (the gateway wraps the same one in its cursor).
  * Configured like the gateway, from SHOP_*, CRM_*, ACCOUNTING_* variables, and PORT.
  */
@@ -104,13 +107,21 @@ async function flat(first: number, after: string | undefined): Promise<unknown> 
   return { data: { orders: { nodes } } };
 }
 
-async function nested(first: number, after: string | undefined): Promise<unknown> {
+/** Busy for `ms` milliseconds of wall time on this thread (the `cpu_ms` control). */
+function spin(ms: number): void {
+  const until = performance.now() + ms;
+  while (performance.now() < until);
+}
+
+async function nested(first: number, after: string | undefined, cpuMs: number): Promise<unknown> {
   const orders = await ordersPage(first, after);
+  spin(0.4 * cpuMs);
   const { emails, references } = secondLevelKeys(orders);
   const [contacts, invoices] = await Promise.all([
     emails.length === 0 ? { results: [] } : crmAccess().then((t) => getJson(pools.crm, CRM_BATCH_READ, crmHeaders(t), crmBatchByEmail(emails))),
     xeroAccess().then((t) => getJson(pools.accounting, `${XERO_INVOICES}?${xeroInvoicesByReference(references)}`, xeroHeaders(accounting, t))),
   ]);
+  spin(0.6 * cpuMs);
   const emailOf = new Map<string, string>();
   for (const c of contacts.results as Array<{ properties: { email: string } }>) emailOf.set(c.properties.email, c.properties.email);
   const statusOf = new Map<string, string>();
@@ -134,7 +145,7 @@ async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> 
   const first = Number(url.searchParams.get('first') ?? 50);
   const after = url.searchParams.get('after') ?? undefined;
   if (url.pathname === '/flat') return send(res, 200, await flat(first, after));
-  if (url.pathname === '/nested') return send(res, 200, await nested(first, after));
+  if (url.pathname === '/nested') return send(res, 200, await nested(first, after, Number(url.searchParams.get('cpu_ms') ?? 0)));
   if (url.pathname === '/healthz') return send(res, 200, { status: 'ok' });
   send(res, 404, { error: 'not_found' });
 }

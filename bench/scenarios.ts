@@ -162,8 +162,11 @@ export async function coldReads(ctx: ReadContext, latencyMs: number): Promise<Ro
     log,
   );
   // Half the gateway's peak, offered evenly to both: the latency a user sees when it is not saturated.
+  // The control: B1 spending the gateway's extra CPU per operation in a loop, at the same rate.
   const rate = Math.max(1, Math.round(nested[0]!.rps.median / 2));
-  const half = await measureGroup([plan(s3, 'gateway @ ½ peak', onGateway, nestedGateway, 3, rate), plan(s3, 'B1 @ ½ gateway peak', onB1, nestedB1, 3, rate)], budget, log);
+  const extraCpuMs = Math.max(0, (nested[0]!.cpuMsPerOp?.median ?? 0) - (nested[1]!.cpuMsPerOp?.median ?? 0));
+  const control = { ...plan(s3, 'B1 + gateway CPU @ ½ gateway peak', onB1, b1Path(`/nested?first=50&cpu_ms=${extraCpuMs.toFixed(2)}`), 3, rate), note: `B1 spinning ${extraCpuMs.toFixed(2)} ms per request: the gateway's CPU per operation minus B1's, from the runs above` };
+  const half = await measureGroup([plan(s3, 'gateway @ ½ peak', onGateway, nestedGateway, 3, rate), plan(s3, 'B1 @ ½ gateway peak', onB1, nestedB1, 3, rate), control], budget, log);
   return [...rows, ...nested.slice(0, 2), ...half, ...nested.slice(2)];
 }
 
