@@ -28,11 +28,12 @@ import {
  *   GET /flat?first=N&after=PAGE_INFO    orders(first: N, after) { nodes { id name email status total { amount currency } } }
  *   GET /nested?first=N&after=PAGE_INFO  orders(first: N, after) { nodes { name customer { email } invoice { status } } }
  *
+ * `after` is Shopify's own page_info cursor (the gateway wraps the same one in its cursor).
+ * Configured like the gateway, from SHOP_*, CRM_*, ACCOUNTING_* variables, and PORT.
+ *
  * `&cpu_ms=X` on /nested makes it a control rather than a baseline: it spins X ms of CPU per
  * request, 40 % after the page and 60 % after the second level (about where the gateway's own
  * work falls), so the benchmark can show what the gateway's extra CPU alone does to latency.
- * `after` is Shopify's own page_info cursor (the gateway wraps the same one in its cursor).
- * Configured like the gateway, from SHOP_*, CRM_*, ACCOUNTING_* variables, and PORT.
  */
 
 const env = (name: string): string => {
