@@ -1,6 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import autocannon from 'autocannon';
 import { Pool } from 'undici';
+import { firstJsonLine, spawnNode, type Child } from './processes.ts';
 
 /**
  * One load run. Without a rate: closed loop with autocannon, `connections` keep-alive
@@ -101,11 +102,40 @@ function runClosedLoop(spec: LoadSpec): Promise<LoadResult> {
   });
 }
 
+/** A fixed-rate run as the pacer process receives it: every request written out beforehand. */
+export interface PacedRun {
+  url: string;
+  requests: Req[];
+  rate: number;
+  connections: number;
+}
+
+let pacer: Child | undefined;
+
+/**
+ * A fixed-rate run is sent from a process of its own (`pacer.ts`), started on first use: the
+ * benchmark's process holds every result so far, and a pause of its collector would land in the
+ * latencies of whatever it measures (10–20 ms full collections were seen there), gateway and B1
+ * alike. The pacer holds one run at a time.
+ */
+async function runPaced(spec: LoadSpec, rate: number): Promise<LoadResult> {
+  if (!pacer || pacer.process.exitCode !== null || pacer.process.signalCode !== null) {
+    pacer = spawnNode('pacer', 'bench/pacer.ts', {}, ['--expose-gc']);
+    await firstJsonLine(pacer);
+  }
+  const run: PacedRun = { url: spec.url, rate, connections: spec.connections, requests: Array.from({ length: Math.round(rate * spec.seconds) }, () => spec.next()) };
+  const answer = firstJsonLine<LoadResult>(pacer, (spec.seconds + 60) * 1000);
+  pacer.process.stdin!.write(`${JSON.stringify(run)}\n`);
+  return answer;
+}
+
 /** Requests in flight beyond this count as errors: the target is not keeping up with the rate. */
 const MAX_IN_FLIGHT = 512;
 
-async function runPaced(spec: LoadSpec, rate: number): Promise<LoadResult> {
-  const pool = new Pool(spec.url, { connections: Math.max(spec.connections, 64), keepAliveTimeout: 10_000 });
+/** Sends `run.requests` evenly at `run.rate`, latency counted from when each was due. */
+export async function pace(run: PacedRun): Promise<LoadResult> {
+  const { rate } = run;
+  const pool = new Pool(run.url, { connections: Math.max(run.connections, 64), keepAliveTimeout: 10_000 });
   const latencies: number[] = [];
   const pending = new Set<Promise<void>>();
   let bytes = 0;
@@ -114,7 +144,7 @@ async function runPaced(spec: LoadSpec, rate: number): Promise<LoadResult> {
   let sent = 0;
   const failures: Record<string, number> = {};
   const fail = (what: string) => void (failures[what] = (failures[what] ?? 0) + 1);
-  const count = Math.round(rate * spec.seconds);
+  const count = run.requests.length;
   const started = performance.now();
   try {
     for (let i = 0; i < count; i++) {
@@ -126,7 +156,7 @@ async function runPaced(spec: LoadSpec, rate: number): Promise<LoadResult> {
         fail(`over ${MAX_IN_FLIGHT} in flight`);
         continue;
       }
-      const req = spec.next();
+      const req = run.requests[i]!;
       sent++;
       const one = pool
         .request({ method: req.method, path: req.path, headers: { ...req.headers }, body: req.body })

@@ -80,11 +80,19 @@ export function spawnNode(name: string, script: string, env: Record<string, stri
   return entry;
 }
 
-/** Resolves with the first stdout line that parses as JSON (the child's "ready" message). */
+/** Resolves with the next stdout line that parses as JSON (a child's "ready" message, or its answer). */
 export function firstJsonLine<T>(child: Child, timeoutMs = 30_000): Promise<T> {
   return new Promise((resolve, reject) => {
     let buffer = '';
-    const timer = setTimeout(() => reject(new Error(`${child.name} did not report ready in ${timeoutMs} ms\n${child.stderr()}`)), timeoutMs);
+    const done = () => {
+      clearTimeout(timer);
+      child.process.stdout!.off('data', onData);
+      child.process.off('exit', onExit);
+    };
+    const timer = setTimeout(() => {
+      done();
+      reject(new Error(`${child.name} did not answer in ${timeoutMs} ms\n${child.stderr()}`));
+    }, timeoutMs);
     const onData = (chunk: Buffer) => {
       buffer += chunk.toString('utf8');
       for (let nl = buffer.indexOf('\n'); nl >= 0; nl = buffer.indexOf('\n')) {
@@ -92,20 +100,20 @@ export function firstJsonLine<T>(child: Child, timeoutMs = 30_000): Promise<T> {
         buffer = buffer.slice(nl + 1);
         try {
           const parsed = JSON.parse(line) as T;
-          clearTimeout(timer);
-          child.process.stdout!.off('data', onData);
+          done();
           resolve(parsed);
           return;
         } catch {
-          // not the ready line
+          // not a JSON line
         }
       }
     };
+    const onExit = (code: number | null) => {
+      done();
+      reject(new Error(`${child.name} exited with ${code} before it answered\n${child.stderr()}`));
+    };
     child.process.stdout!.on('data', onData);
-    child.process.once('exit', (code) => {
-      clearTimeout(timer);
-      reject(new Error(`${child.name} exited with ${code} before it was ready\n${child.stderr()}`));
-    });
+    child.process.once('exit', onExit);
   });
 }
 
