@@ -1,7 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import autocannon from 'autocannon';
 import { Pool } from 'undici';
-import { firstJsonLine, spawnNode, type Child } from './processes.ts';
+import { nextJsonLine, spawnNode, type Child } from './processes.ts';
 
 /**
  * One load run. Without a rate: closed loop with autocannon, `connections` keep-alive
@@ -115,16 +115,16 @@ let pacer: Child | undefined;
 /**
  * A fixed-rate run is sent from a process of its own (`pacer.ts`), started on first use: the
  * benchmark's process holds every result so far, and a pause of its collector would land in the
- * latencies of whatever it measures (10–20 ms full collections were seen there), gateway and B1
- * alike. The pacer holds one run at a time.
+ * latencies of whatever it measures, gateway and B1 alike (a full collection every 1.4 s in a
+ * full run, up to 33 ms). The pacer holds one run at a time.
  */
 async function runPaced(spec: LoadSpec, rate: number): Promise<LoadResult> {
   if (!pacer || pacer.process.exitCode !== null || pacer.process.signalCode !== null) {
     pacer = spawnNode('pacer', 'bench/pacer.ts', {}, ['--expose-gc']);
-    await firstJsonLine(pacer);
+    await nextJsonLine(pacer);
   }
   const run: PacedRun = { url: spec.url, rate, connections: spec.connections, requests: Array.from({ length: Math.round(rate * spec.seconds) }, () => spec.next()) };
-  const answer = firstJsonLine<LoadResult>(pacer, (spec.seconds + 60) * 1000);
+  const answer = nextJsonLine<LoadResult>(pacer, (spec.seconds + 60) * 1000);
   pacer.process.stdin!.write(`${JSON.stringify(run)}\n`);
   return answer;
 }

@@ -81,7 +81,7 @@ export function spawnNode(name: string, script: string, env: Record<string, stri
 }
 
 /** Resolves with the next stdout line that parses as JSON (a child's "ready" message, or its answer). */
-export function firstJsonLine<T>(child: Child, timeoutMs = 30_000): Promise<T> {
+export function nextJsonLine<T>(child: Child, timeoutMs = 30_000): Promise<T> {
   return new Promise((resolve, reject) => {
     let buffer = '';
     const done = () => {

@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { firstJsonLine, freePort, spawnNode, waitForHttp, type Child } from './processes.ts';
+import { nextJsonLine, freePort, spawnNode, waitForHttp, type Child } from './processes.ts';
 import type { SimInfo } from './upstream.ts';
 
 /**
@@ -20,7 +20,7 @@ export interface Service {
 
 export async function startSims(): Promise<{ child: Child; sims: Sims }> {
   const child = spawnNode('simulators', 'bench/sims-process.ts', {});
-  const ready = await firstJsonLine<{ sims: Sims }>(child);
+  const ready = await nextJsonLine<{ sims: Sims }>(child);
   return { child, sims: ready.sims };
 }
 
@@ -140,6 +140,6 @@ export async function startBaseline(sims: Sims): Promise<Service> {
     for (const [key, value] of Object.entries(sim.credentials)) env[`${name.toUpperCase()}_${key}`] = value;
   }
   const child = spawnNode('B1 aggregator', 'bench/baseline-aggregator.ts', env);
-  await firstJsonLine(child);
+  await nextJsonLine(child);
   return { child, url: `http://127.0.0.1:${port}`, stop: () => child.stop() };
 }
