@@ -3,11 +3,12 @@ import { spread, type Spread } from './measure.ts';
 import { cpuMs, type Child } from './processes.ts';
 import { machine } from './report.ts';
 import { QUERIES, VARIANTS, loadFixtures, smokeCheck } from './scenarios.ts';
-import { buildCompiled, startBaseline, startGateway, startSims, type Service } from './services.ts';
+import { buildCompiled, setLatency, startBaseline, startGateway, startSims, type Service } from './services.ts';
 
 /**
  * `npm run bench -- --gc`: what garbage collection does to scenario 3's latency at a fixed rate
- * (`--rate`, default 76/s, about half the gateway's peak here). Two cache-cold gateways run under
+ * (`--rate`, default 76/s, about half the gateway's peak here; `--latency` ms per upstream call,
+ * default 0). Two cache-cold gateways run under
  * `--trace-gc-nvp`: one as `npm start` runs it, one with other node flags (`--against`, default
  * `--allocation-site-pretenuring`, V8's default that the gateway turns off, see `src/cli.ts`;
  * bench/FINDINGS.md has what each comparison showed). Each is first driven flat out for a few
@@ -74,6 +75,8 @@ export async function runGc(options: {
   against: string;
   seconds: number;
   runs: number;
+  /** Per-call latency the simulators add, ms. */
+  latency: number;
   compiled: boolean;
   log: (line: string) => void;
   write: (name: string, markdown: string, json: unknown) => void;
@@ -82,6 +85,9 @@ export async function runGc(options: {
   const { log, rate } = options;
   if (options.compiled) await buildCompiled();
   const { sims } = await startSims();
+  await setLatency(sims, options.latency);
+  // As in the full run: more operations in flight when each upstream call takes longer.
+  const connections = options.latency === 0 ? 10 : 40;
   const start = async (name: string, extra: string[]): Promise<Traced> => {
     const service = await startGateway({ name, sims, compiled: options.compiled, connectorsDir: 'bench/cold-connectors', nodeArgs: ['--trace-gc-nvp', ...extra] });
     return { name, service, take: traceLines(service.child) };
@@ -94,15 +100,15 @@ export async function runGc(options: {
   const nextB1 = () => ({ method: 'GET' as const, path: `/nested?first=50&after=${fixtures.pageInfos[page++ % VARIANTS]}` });
   for (const g of gateways) await smokeCheck(g.service.url, next, g.name);
 
-  log('flat out for 5 s each (10 connections): the burst');
-  for (const g of gateways) await runLoad({ url: g.service.url, next, connections: 10, seconds: 5 });
-  await runLoad({ url: b1.url, next: nextB1, connections: 10, seconds: 5 });
+  log(`flat out for 5 s each (${connections} connections): the burst`);
+  for (const g of gateways) await runLoad({ url: g.service.url, next, connections, seconds: 5 });
+  await runLoad({ url: b1.url, next: nextB1, connections, seconds: 5 });
 
   const results = new Map<string, GcRun[]>([...gateways.map((g) => [g.name, []] as [string, GcRun[]]), ['B1', []]]);
   const one = async (name: string, service: Service, request: typeof next, take?: () => string[]): Promise<void> => {
     take?.();
     const cpuBefore = cpuMs(service.child.pid);
-    const load: LoadResult = await runLoad({ url: service.url, next: request, connections: 10, seconds: options.seconds, rate });
+    const load: LoadResult = await runLoad({ url: service.url, next: request, connections, seconds: options.seconds, rate });
     if (load.errors + load.non2xx > 0) throw new Error(`${name}: ${load.errors + load.non2xx} requests failed: ${JSON.stringify(load.failures)}`);
     const gc = take ? summariseGc(take()) : { scavenges: Number.NaN, survivedMb: Number.NaN, promotedMb: Number.NaN, scavengePauseMs: Number.NaN, fullCollections: Number.NaN };
     const run = { p50: load.p50, p99: load.p99, cpuMsPerOp: (cpuMs(service.child.pid) - cpuBefore) / load.completed, ...gc };
@@ -125,12 +131,13 @@ export async function runGc(options: {
   const markdown = [
     `# Garbage collection at a fixed rate: scenario 3 (nested, cache cold) at ${rate}/s, ${options.compiled ? 'compiled JavaScript' : 'on tsx'}`,
     '',
-    `\`${options.command}\` · ${m.cpu}, ${m.cores} cores, Node ${m.node} · ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC · ${options.runs} runs × ${options.seconds} s each, after 5 s flat out; medians [min–max] over runs; simulators at 0 ms`,
+    `\`${options.command}\` · ${m.cpu}, ${m.cores} cores, Node ${m.node} · ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC · ${options.runs} runs × ${options.seconds} s each, after 5 s flat out; medians [min–max] over runs; simulators at ${options.latency} ms`,
     '',
     '| process | p50 ms | p99 ms | CPU ms/op | survived per scavenge MB | promoted per scavenge MB | scavenge pause ms | full collections (all runs) |',
     '|---|--:|--:|--:|--:|--:|--:|--:|',
     ...rows,
   ].join('\n');
   process.stdout.write(`\n${markdown}\n`);
-  options.write(options.compiled ? 'gc-compiled' : 'gc', markdown, { rate, seconds: options.seconds, runs: Object.fromEntries(results) });
+  const name = `${options.compiled ? 'gc-compiled' : 'gc'}${options.latency === 0 ? '' : `-${options.latency}ms`}`;
+  options.write(name, markdown, { rate, latency: options.latency, seconds: options.seconds, runs: Object.fromEntries(results) });
 }

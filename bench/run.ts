@@ -30,6 +30,7 @@ const { values: args } = parseArgs({
     gc: { type: 'boolean', default: false },
     rate: { type: 'string' },
     against: { type: 'string' },
+    latency: { type: 'string' },
     compiled: { type: 'boolean', default: false },
     runs: { type: 'string' },
     seconds: { type: 'string' },
@@ -140,7 +141,7 @@ async function benchmark(): Promise<void> {
 async function main(): Promise<void> {
   try {
     if (args.soak) await runSoak({ seconds: Number(args['soak-seconds'] ?? 300), log, write, command });
-    else if (args.gc) await runGc({ rate: Number(args.rate ?? 76), against: args.against ?? '--allocation-site-pretenuring', seconds: Number(args.seconds ?? 10), runs: Number(args.runs ?? 3), compiled: args.compiled, log, write, command });
+    else if (args.gc) await runGc({ rate: Number(args.rate ?? 76), against: args.against ?? '--allocation-site-pretenuring', seconds: Number(args.seconds ?? 10), runs: Number(args.runs ?? 3), latency: Number(args.latency ?? 0), compiled: args.compiled, log, write, command });
     else if (args.profile) await runProfile({ seconds: Number(args.seconds ?? 10), compiled: args.compiled, log, write, command });
     else await benchmark();
   } finally {
