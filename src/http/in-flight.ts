@@ -32,3 +32,45 @@ export class InFlight<K, V> {
     if (this.entries.size === 0) this.entries = new Map();
   }
 }
+
+/**
+ * Work in progress without a key (the calls a connector must end when it closes), for the same
+ * kind of long-lived structure: a doubly linked list whose entries let go of their neighbours
+ * and their value when they leave. A Set rehashes as calls come and go, and a replaced table
+ * that had grown old keeps the calls it held alive for the young-generation collector, as the
+ * Map does above. Measured on the nested benchmark query at 156 operations/s, simulators at
+ * 10 ms (`npm run bench -- --gc`): 0.89 MB promoted per scavenge with a Set, 0.83 MB with no
+ * record of the calls at all.
+ */
+export class InProgress<T> {
+  private head: Entry<T> | undefined;
+
+  /** Adds a value; `remove` the returned entry when its work ends. */
+  add(value: T): Entry<T> {
+    const entry: Entry<T> = { value, previous: undefined, next: this.head };
+    if (this.head) this.head.previous = entry;
+    this.head = entry;
+    return entry;
+  }
+
+  remove(entry: Entry<T>): void {
+    if (entry.value === undefined) return;
+    if (entry.previous) entry.previous.next = entry.next;
+    else this.head = entry.next;
+    if (entry.next) entry.next.previous = entry.previous;
+    entry.previous = entry.next = entry.value = undefined;
+  }
+
+  /** The values in progress, newest first. */
+  values(): T[] {
+    const out: T[] = [];
+    for (let entry = this.head; entry; entry = entry.next) out.push(entry.value!);
+    return out;
+  }
+}
+
+export interface Entry<T> {
+  value: T | undefined;
+  previous: Entry<T> | undefined;
+  next: Entry<T> | undefined;
+}

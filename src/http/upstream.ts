@@ -14,6 +14,7 @@ import type { Metrics } from '../observability/metrics.ts';
 import { createAuth } from './auth.ts';
 import { openCallScope, type CallScope } from './call-scope.ts';
 import { createHttpClient, resolveTarget, TransportError, UnsafePathError, type OutgoingCall } from './client.ts';
+import { InProgress } from './in-flight.ts';
 import { createQuota, QuotaUnavailableError } from './quota.ts';
 import { createBreaker, createRetryPlan, type Answered, type RetryReason } from './resilience.ts';
 import { parseRetryAfter } from './retry-after.ts';
@@ -53,8 +54,8 @@ export function createUpstream(connector: NormalizedConnector, deps: UpstreamDep
   const quota = createQuota(connector, deps);
   const breaker = createBreaker(connector);
   const retryPlan = createRetryPlan(connector);
-  // Calls in progress, so close() can end them; one set rather than a listener per call.
-  const active = new Set<CallScope>();
+  // Calls in progress, so close() can end them; one list rather than a listener per call.
+  const active = new InProgress<CallScope>();
   let closed = false;
 
   /** Sends one attempt and records it: one metric, one duration, one debug line. */
@@ -193,20 +194,20 @@ export function createUpstream(connector: NormalizedConnector, deps: UpstreamDep
       const call = prepare(request, site, baseUrl, baseHeaders);
       const scope = openCallScope({ signal: request.signal, deadline: request.deadline });
       if (closed) scope.close();
-      active.add(scope);
+      const entry = active.add(scope);
       try {
         return await run(request, site, call, scope);
       } catch (error) {
         throw error instanceof UpstreamError ? error : ended(scope, site, error);
       } finally {
-        active.delete(scope);
+        active.remove(entry);
         scope.dispose();
       }
     },
     async close() {
       if (closed) return;
       closed = true;
-      for (const scope of active) scope.close();
+      for (const scope of active.values()) scope.close();
       await quota.close();
       await client.close();
     },
