@@ -140,7 +140,7 @@ async function benchmark(): Promise<void> {
 
 async function main(): Promise<void> {
   try {
-    if (args.soak) await runSoak({ seconds: Number(args['soak-seconds'] ?? 300), log, write, command });
+    if (args.soak) await runSoak({ seconds: Number(args['soak-seconds'] ?? 300), compiled: args.compiled, log, write, command });
     else if (args.gc) await runGc({ rate: Number(args.rate ?? 76), against: args.against ?? '--allocation-site-pretenuring', seconds: Number(args.seconds ?? 10), runs: Number(args.runs ?? 3), latency: Number(args.latency ?? 0), compiled: args.compiled, log, write, command });
     else if (args.profile) await runProfile({ seconds: Number(args.seconds ?? 10), compiled: args.compiled, log, write, command });
     else await benchmark();

@@ -3,7 +3,7 @@ import { graphql, runLoad, type Req } from './load.ts';
 import { memoryMb } from './processes.ts';
 import { machine } from './report.ts';
 import { QUERIES, VARIANTS, loadFixtures } from './scenarios.ts';
-import { startGateway, startSims } from './services.ts';
+import { GATEWAY_NODE_FLAGS, buildCompiled, startGateway, startSims } from './services.ts';
 
 /**
  * `npm run bench -- --soak`: the gateway with its real connectors (cache on) under mixed load —
@@ -29,13 +29,16 @@ export function slope(points: ReadonlyArray<{ x: number; y: number }>): number {
 
 export async function runSoak(options: {
   seconds: number;
+  /** The gateway as the image runs it (JavaScript from `buildCompiled()`) instead of tsx. */
+  compiled?: boolean | undefined;
   log: (line: string) => void;
   write: (name: string, markdown: string, json: unknown) => void;
   command: string;
 }): Promise<void> {
   const { log } = options;
+  if (options.compiled) await buildCompiled();
   const { sims } = await startSims();
-  const gateway = await startGateway({ name: 'gateway (soak)', sims, nodeArgs: ['--inspect=127.0.0.1:0'] });
+  const gateway = await startGateway({ name: 'gateway (soak)', sims, compiled: options.compiled, nodeArgs: ['--inspect=127.0.0.1:0'] });
   const inspector = await connectInspector(gateway.child);
   const fixtures = await loadFixtures(sims, gateway);
   const producers = [
@@ -72,7 +75,7 @@ export async function runSoak(options: {
     '',
     `\`${options.command}\` · ${m.cpu}, ${m.cores} cores, Node ${m.node}`,
     '',
-    `${options.seconds} s at 10 connections, nested (100 pages) / flat / trivial in turn: ${load.rps.toFixed(0)} req/s, p50 ${load.p50.toFixed(2)} ms, p99 ${load.p99.toFixed(2)} ms, ${load.errors + load.non2xx} failed.`,
+    `The gateway ${options.compiled ? 'compiled to JavaScript, as the image runs it' : 'on tsx, as `npm start` runs it'} (\`${GATEWAY_NODE_FLAGS.join(' ')}\`). ${options.seconds} s at 10 connections, nested (100 pages) / flat / trivial in turn: ${load.rps.toFixed(0)} req/s, p50 ${load.p50.toFixed(2)} ms, p99 ${load.p99.toFixed(2)} ms, ${load.errors + load.non2xx} failed.`,
     '',
     `${describeSoak(a)}. RSS: highest sample ${Math.max(...samples.map((s) => s.rssMb)).toFixed(0)} MB, high-water ${hwm.toFixed(0)} MB. No growth: **${a.holds ? 'holds' : 'FAILS'}**.`,
     '',
