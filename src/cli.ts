@@ -50,8 +50,9 @@ async function demoStarter(): Promise<GatewayOptions['demo']> {
  * and a peak RSS of 310 MB; at 2× the peak was ~215 MB for the same answers per second and CPU
  * per answer (bench/FINDINGS.md, fourth pass). With the larger young generation `npm start`
  * and the image give node (`--max-semi-space-size=32`, README "Configuration"), 2× still let a
- * 5-minute soak reach 326 MB; at 1.6× the old generation stays ~100 MB there (RSS ~280 MB), and
- * the large answers cost the same CPU (fifth pass).
+ * 5-minute soak on tsx (as `npm start` runs it) reach 326 MB; at 1.6× the old generation stays
+ * ~100 MB there (RSS ~280 MB; 233 MB compiled, as the image runs it), and the large answers
+ * cost the same CPU (fifth and seventh passes).
  */
 const V8_DEFAULTS: ReadonlyArray<{ name: string; flag: string }> = [
   { name: 'allocation-site-pretenuring', flag: '--no-allocation-site-pretenuring' },
