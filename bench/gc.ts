@@ -26,6 +26,8 @@ interface GcRun {
   promotedMb: number;
   scavengePauseMs: number;
   fullCollections: number;
+  /** The longest pause of any collection in the run, ms. */
+  longestPauseMs: number;
 }
 
 interface Traced {
@@ -57,7 +59,7 @@ function field(line: string, key: string): number {
   return Number(new RegExp(` ${key}=([0-9.]+)`).exec(line)?.[1] ?? Number.NaN);
 }
 
-function summariseGc(lines: readonly string[]): Pick<GcRun, 'scavenges' | 'survivedMb' | 'promotedMb' | 'scavengePauseMs' | 'fullCollections'> {
+function summariseGc(lines: readonly string[]): Pick<GcRun, 'scavenges' | 'survivedMb' | 'promotedMb' | 'scavengePauseMs' | 'fullCollections' | 'longestPauseMs'> {
   const scavenges = lines.filter((l) => l.includes(' gc=s '));
   const mean = (key: string) => (scavenges.length === 0 ? 0 : scavenges.reduce((sum, l) => sum + field(l, key), 0) / scavenges.length);
   return {
@@ -66,6 +68,7 @@ function summariseGc(lines: readonly string[]): Pick<GcRun, 'scavenges' | 'survi
     promotedMb: mean('promoted') / 1e6,
     scavengePauseMs: mean('pause'),
     fullCollections: lines.filter((l) => l.includes(' gc=mc ')).length,
+    longestPauseMs: lines.reduce((longest, l) => Math.max(longest, field(l, 'pause') || 0), 0),
   };
 }
 
@@ -110,10 +113,10 @@ export async function runGc(options: {
     const cpuBefore = cpuMs(service.child.pid);
     const load: LoadResult = await runLoad({ url: service.url, next: request, connections, seconds: options.seconds, rate });
     if (load.errors + load.non2xx > 0) throw new Error(`${name}: ${load.errors + load.non2xx} requests failed: ${JSON.stringify(load.failures)}`);
-    const gc = take ? summariseGc(take()) : { scavenges: Number.NaN, survivedMb: Number.NaN, promotedMb: Number.NaN, scavengePauseMs: Number.NaN, fullCollections: Number.NaN };
+    const gc = take ? summariseGc(take()) : { scavenges: Number.NaN, survivedMb: Number.NaN, promotedMb: Number.NaN, scavengePauseMs: Number.NaN, fullCollections: Number.NaN, longestPauseMs: Number.NaN };
     const run = { p50: load.p50, p99: load.p99, cpuMsPerOp: (cpuMs(service.child.pid) - cpuBefore) / load.completed, ...gc };
     results.get(name)!.push(run);
-    log(`${name}: p50 ${run.p50.toFixed(1)} ms, p99 ${run.p99.toFixed(1)} ms, ${run.cpuMsPerOp.toFixed(2)} CPU ms/op; ${run.scavenges} scavenges, ${run.survivedMb.toFixed(2)} MB survived and ${run.promotedMb.toFixed(2)} MB promoted each, ${run.scavengePauseMs.toFixed(1)} ms pause; ${run.fullCollections} full`);
+    log(`${name}: p50 ${run.p50.toFixed(1)} ms, p99 ${run.p99.toFixed(1)} ms, ${run.cpuMsPerOp.toFixed(2)} CPU ms/op; ${run.scavenges} scavenges, ${run.survivedMb.toFixed(2)} MB survived and ${run.promotedMb.toFixed(2)} MB promoted each, ${run.scavengePauseMs.toFixed(1)} ms pause; ${run.fullCollections} full; longest pause ${run.longestPauseMs.toFixed(1)} ms`);
   };
   for (let r = 0; r < options.runs; r++) {
     log(`run ${r + 1} of ${options.runs}: ${rate}/s for ${options.seconds} s each`);
@@ -125,7 +128,7 @@ export async function runGc(options: {
   const cell = (s: Spread, digits: number) => `${s.median.toFixed(digits)} [${s.min.toFixed(digits)}–${s.max.toFixed(digits)}]`;
   const rows = [...results].map(([name, runs]) => {
     const of = (key: keyof GcRun) => spread(runs.map((run) => run[key]));
-    const gc = name === 'B1' ? '— | — | — | —' : `${cell(of('survivedMb'), 2)} | ${cell(of('promotedMb'), 2)} | ${cell(of('scavengePauseMs'), 1)} | ${runs.reduce((n, run) => n + run.fullCollections, 0)}`;
+    const gc = name === 'B1' ? '— | — | — | — | —' : `${cell(of('survivedMb'), 2)} | ${cell(of('promotedMb'), 2)} | ${cell(of('scavengePauseMs'), 1)} | ${runs.reduce((n, run) => n + run.fullCollections, 0)} | ${cell(of('longestPauseMs'), 1)}`;
     return `| ${name} | ${cell(of('p50'), 1)} | ${cell(of('p99'), 1)} | ${cell(of('cpuMsPerOp'), 2)} | ${gc} |`;
   });
   const markdown = [
@@ -133,8 +136,8 @@ export async function runGc(options: {
     '',
     `\`${options.command}\` · ${m.cpu}, ${m.cores} cores, Node ${m.node} · ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC · ${options.runs} runs × ${options.seconds} s each, after 5 s flat out; medians [min–max] over runs; simulators at ${options.latency} ms`,
     '',
-    '| process | p50 ms | p99 ms | CPU ms/op | survived per scavenge MB | promoted per scavenge MB | scavenge pause ms | full collections (all runs) |',
-    '|---|--:|--:|--:|--:|--:|--:|--:|',
+    '| process | p50 ms | p99 ms | CPU ms/op | survived per scavenge MB | promoted per scavenge MB | scavenge pause ms | full collections (all runs) | longest pause ms |',
+    '|---|--:|--:|--:|--:|--:|--:|--:|--:|',
     ...rows,
   ].join('\n');
   process.stdout.write(`\n${markdown}\n`);
