@@ -28,6 +28,8 @@ interface GcRun {
   fullCollections: number;
   /** The longest pause of any collection in the run, ms. */
   longestPauseMs: number;
+  /** The longest event-loop delay in the run (the gateway's own monitor, 10 ms resolution), ms. */
+  loopDelayMaxMs: number;
 }
 
 interface Traced {
@@ -52,6 +54,16 @@ function traceLines(child: Child): () => string[] {
     lines = [];
     return taken;
   };
+}
+
+/**
+ * The gateway's longest event-loop delay since the last scrape of `/metrics` (prom-client's
+ * monitor, reset by every scrape), ms.
+ */
+async function loopDelayMaxMs(url: string): Promise<number> {
+  const text = await (await fetch(`${url}/metrics`)).text();
+  const seconds = /^\w*nodejs_eventloop_lag_max_seconds(?:\{[^}]*\})? (\S+)$/m.exec(text)?.[1];
+  return seconds === undefined ? Number.NaN : Number(seconds) * 1000;
 }
 
 /** `--trace-gc-nvp` prints `key=value` pairs; sizes in bytes, times in ms. */
@@ -110,13 +122,15 @@ export async function runGc(options: {
   const results = new Map<string, GcRun[]>([...gateways.map((g) => [g.name, []] as [string, GcRun[]]), ['B1', []]]);
   const one = async (name: string, service: Service, request: typeof next, take?: () => string[]): Promise<void> => {
     take?.();
+    if (take) await loopDelayMaxMs(service.url);
     const cpuBefore = cpuMs(service.child.pid);
     const load: LoadResult = await runLoad({ url: service.url, next: request, connections, seconds: options.seconds, rate });
+    const loopDelay = take ? await loopDelayMaxMs(service.url) : Number.NaN;
     if (load.errors + load.non2xx > 0) throw new Error(`${name}: ${load.errors + load.non2xx} requests failed: ${JSON.stringify(load.failures)}`);
     const gc = take ? summariseGc(take()) : { scavenges: Number.NaN, survivedMb: Number.NaN, promotedMb: Number.NaN, scavengePauseMs: Number.NaN, fullCollections: Number.NaN, longestPauseMs: Number.NaN };
-    const run = { p50: load.p50, p99: load.p99, cpuMsPerOp: (cpuMs(service.child.pid) - cpuBefore) / load.completed, ...gc };
+    const run = { p50: load.p50, p99: load.p99, cpuMsPerOp: (cpuMs(service.child.pid) - cpuBefore) / load.completed, ...gc, loopDelayMaxMs: loopDelay };
     results.get(name)!.push(run);
-    log(`${name}: p50 ${run.p50.toFixed(1)} ms, p99 ${run.p99.toFixed(1)} ms, ${run.cpuMsPerOp.toFixed(2)} CPU ms/op; ${run.scavenges} scavenges, ${run.survivedMb.toFixed(2)} MB survived and ${run.promotedMb.toFixed(2)} MB promoted each, ${run.scavengePauseMs.toFixed(1)} ms pause; ${run.fullCollections} full; longest pause ${run.longestPauseMs.toFixed(1)} ms`);
+    log(`${name}: p50 ${run.p50.toFixed(1)} ms, p99 ${run.p99.toFixed(1)} ms, ${run.cpuMsPerOp.toFixed(2)} CPU ms/op; ${run.scavenges} scavenges, ${run.survivedMb.toFixed(2)} MB survived and ${run.promotedMb.toFixed(2)} MB promoted each, ${run.scavengePauseMs.toFixed(1)} ms pause; ${run.fullCollections} full; longest pause ${run.longestPauseMs.toFixed(1)} ms, longest event-loop delay ${run.loopDelayMaxMs.toFixed(0)} ms`);
   };
   for (let r = 0; r < options.runs; r++) {
     log(`run ${r + 1} of ${options.runs}: ${rate}/s for ${options.seconds} s each`);
@@ -128,7 +142,7 @@ export async function runGc(options: {
   const cell = (s: Spread, digits: number) => `${s.median.toFixed(digits)} [${s.min.toFixed(digits)}–${s.max.toFixed(digits)}]`;
   const rows = [...results].map(([name, runs]) => {
     const of = (key: keyof GcRun) => spread(runs.map((run) => run[key]));
-    const gc = name === 'B1' ? '— | — | — | — | —' : `${cell(of('survivedMb'), 2)} | ${cell(of('promotedMb'), 2)} | ${cell(of('scavengePauseMs'), 1)} | ${runs.reduce((n, run) => n + run.fullCollections, 0)} | ${cell(of('longestPauseMs'), 1)}`;
+    const gc = name === 'B1' ? '— | — | — | — | — | —' : `${cell(of('survivedMb'), 2)} | ${cell(of('promotedMb'), 2)} | ${cell(of('scavengePauseMs'), 1)} | ${runs.reduce((n, run) => n + run.fullCollections, 0)} | ${cell(of('longestPauseMs'), 1)} | ${cell(of('loopDelayMaxMs'), 0)}`;
     return `| ${name} | ${cell(of('p50'), 1)} | ${cell(of('p99'), 1)} | ${cell(of('cpuMsPerOp'), 2)} | ${gc} |`;
   });
   const markdown = [
@@ -136,8 +150,8 @@ export async function runGc(options: {
     '',
     `\`${options.command}\` · ${m.cpu}, ${m.cores} cores, Node ${m.node} · ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC · ${options.runs} runs × ${options.seconds} s each, after 5 s flat out; medians [min–max] over runs; simulators at ${options.latency} ms`,
     '',
-    '| process | p50 ms | p99 ms | CPU ms/op | survived per scavenge MB | promoted per scavenge MB | scavenge pause ms | full collections (all runs) | longest pause ms |',
-    '|---|--:|--:|--:|--:|--:|--:|--:|--:|',
+    '| process | p50 ms | p99 ms | CPU ms/op | survived per scavenge MB | promoted per scavenge MB | scavenge pause ms | full collections (all runs) | longest pause ms | longest event-loop delay ms |',
+    '|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|',
     ...rows,
   ].join('\n');
   process.stdout.write(`\n${markdown}\n`);
