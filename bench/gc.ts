@@ -125,9 +125,10 @@ export async function runGc(options: {
     if (take) await loopDelayMaxMs(service.url);
     const cpuBefore = cpuMs(service.child.pid);
     const load: LoadResult = await runLoad({ url: service.url, next: request, connections, seconds: options.seconds, rate });
+    // The trace is taken before the scrape, so a collection the scrape itself causes is left out of both.
+    const gc = take ? summariseGc(take()) : { scavenges: Number.NaN, survivedMb: Number.NaN, promotedMb: Number.NaN, scavengePauseMs: Number.NaN, fullCollections: Number.NaN, longestPauseMs: Number.NaN };
     const loopDelay = take ? await loopDelayMaxMs(service.url) : Number.NaN;
     if (load.errors + load.non2xx > 0) throw new Error(`${name}: ${load.errors + load.non2xx} requests failed: ${JSON.stringify(load.failures)}`);
-    const gc = take ? summariseGc(take()) : { scavenges: Number.NaN, survivedMb: Number.NaN, promotedMb: Number.NaN, scavengePauseMs: Number.NaN, fullCollections: Number.NaN, longestPauseMs: Number.NaN };
     const run = { p50: load.p50, p99: load.p99, cpuMsPerOp: (cpuMs(service.child.pid) - cpuBefore) / load.completed, ...gc, loopDelayMaxMs: loopDelay };
     results.get(name)!.push(run);
     log(`${name}: p50 ${run.p50.toFixed(1)} ms, p99 ${run.p99.toFixed(1)} ms, ${run.cpuMsPerOp.toFixed(2)} CPU ms/op; ${run.scavenges} scavenges, ${run.survivedMb.toFixed(2)} MB survived and ${run.promotedMb.toFixed(2)} MB promoted each, ${run.scavengePauseMs.toFixed(1)} ms pause; ${run.fullCollections} full; longest pause ${run.longestPauseMs.toFixed(1)} ms, longest event-loop delay ${run.loopDelayMaxMs.toFixed(0)} ms`);
