@@ -43,6 +43,8 @@ export interface Row {
 
 export interface Budget {
   runs: number;
+  /** Runs of the fixed-rate comparison at half the gateway's peak (scenario 3). */
+  halfPeakRuns: number;
   seconds: number;
   warmupSeconds: number;
 }
@@ -133,7 +135,7 @@ export async function measureGroup(ms: readonly Measurement[], budget: Budget, l
   }
   const samples: RunSample[][] = ms.map(() => []);
   for (let run = 0; run < budget.runs; run++) {
-    for (const [i, m] of ms.entries()) samples[i]!.push(await measureRun({ ...m.spec, seconds: budget.seconds }, m.target));
+    for (const [i, m] of ms.entries()) samples[i]!.push(await measureRun(m.spec, m.target));
   }
   return ms.map((m, i) => {
     const row = summarise(m, samples[i]!);

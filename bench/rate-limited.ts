@@ -45,7 +45,7 @@ export async function rateLimited(ctx: { sims: Sims; cold: Service; budget: Budg
   await smokeCheck(ctx.cold.url, next, scenario);
   const target = { pid: ctx.cold.child.pid, sims: ctx.sims };
   // Fixed-rate runs need no warm-up of their own; one timed run each is enough to read a queue.
-  const budget: Budget = { runs: 1, seconds: Math.max(3, ctx.budget.seconds), warmupSeconds: 0 };
+  const budget: Budget = { ...ctx.budget, runs: 1, seconds: Math.max(3, ctx.budget.seconds), warmupSeconds: 0 };
   const below = await measure(
     { scenario, system: 'gateway, below quota', latencyMs: 0, spec: { url: ctx.cold.url, next, connections: 4, seconds: budget.seconds, rate: BELOW_RATE }, target, minimumCalls: 1, note: 'the unthrottled latency' },
     budget,
