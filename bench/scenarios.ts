@@ -121,14 +121,14 @@ export async function coldReads(ctx: ReadContext, latencyMs: number): Promise<Ro
   const { fixtures: f, budget, log } = ctx;
   const connections = connectionsFor(latencyMs);
   const at = (i: number) => i % VARIANTS;
-  const b0 = { pid: ctx.simsPid, sims: ctx.sims };
+  const atB0 = (url: string) => ({ url, target: { pid: ctx.simsPid, sims: ctx.sims }, seconds: Math.min(budget.seconds, B0_SECONDS) });
   const onGateway = { url: ctx.cold.url, target: { pid: ctx.cold.child.pid, sims: ctx.sims } };
   const onB1 = { url: ctx.b1.url, target: { pid: ctx.b1.child.pid, sims: ctx.sims } };
-  const plan = (scenario: string, system: string, where: { url: string; target: Measurement['target'] }, next: () => Req, minimumCalls: number, rate?: number): Measurement => ({
+  const plan = (scenario: string, system: string, where: { url: string; target: Measurement['target']; seconds?: number }, next: () => Req, minimumCalls: number, rate?: number): Measurement => ({
     scenario,
     system,
     latencyMs,
-    spec: { url: where.url, next, connections, seconds: where.target.pid === ctx.simsPid ? Math.min(budget.seconds, B0_SECONDS) : budget.seconds, ...(rate ? { rate } : {}) },
+    spec: { url: where.url, next, connections, seconds: where.seconds ?? budget.seconds, ...(rate ? { rate } : {}) },
     target: where.target,
     minimumCalls,
   });
@@ -144,7 +144,7 @@ export async function coldReads(ctx: ReadContext, latencyMs: number): Promise<Ro
   await smokeCheck(ctx.cold.url, flatGateway, s2);
   await smokeCheck(ctx.b1.url, flatB1, `${s2} B1`);
   const rows = await measureGroup(
-    [plan(s2, 'gateway', onGateway, flatGateway, 1), plan(s2, 'B1', onB1, flatB1, 1), plan(s2, 'B0 shop page of 100', { url: ctx.sims.shop!.url, target: b0 }, shopPages(100), 1)],
+    [plan(s2, 'gateway', onGateway, flatGateway, 1), plan(s2, 'B1', onB1, flatB1, 1), plan(s2, 'B0 shop page of 100', atB0(ctx.sims.shop!.url), shopPages(100), 1)],
     budget,
     log,
   );
@@ -160,9 +160,9 @@ export async function coldReads(ctx: ReadContext, latencyMs: number): Promise<Ro
     [
       plan(s3, 'gateway', onGateway, nestedGateway, 3),
       plan(s3, 'B1', onB1, nestedB1, 3),
-      plan(s3, 'B0 shop page of 50', { url: ctx.sims.shop!.url, target: b0 }, shopPages(50), 1),
-      plan(s3, 'B0 CRM batch read', { url: ctx.sims.crm!.url, target: b0 }, crmBatch, 1),
-      plan(s3, 'B0 Xero invoices where', { url: ctx.sims.accounting!.url, target: b0 }, xeroWhere, 1),
+      plan(s3, 'B0 shop page of 50', atB0(ctx.sims.shop!.url), shopPages(50), 1),
+      plan(s3, 'B0 CRM batch read', atB0(ctx.sims.crm!.url), crmBatch, 1),
+      plan(s3, 'B0 Xero invoices where', atB0(ctx.sims.accounting!.url), xeroWhere, 1),
     ],
     budget,
     log,
