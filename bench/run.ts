@@ -17,10 +17,10 @@ import { fanOutWrites } from './writes.ts';
  * `npm run bench` (full: 3 runs × 5 s per measurement, 5 runs for the half-peak comparison,
  * simulators at 0 and 10 ms per call, under ten minutes), `-- --quick` (1 run × 2 s, 0 ms only,
  * about a minute and a half), `-- --soak` (5 minutes of mixed load, RSS every 10 s),
- * `-- --profile` (a CPU profile of the gateway on
- * scenario 3), `-- --gc` (scenario 3 at a fixed rate under V8's GC trace, the gateway beside one
- * with other node flags). `--compiled` runs the gateway as compiled JavaScript, as the Docker
- * image does, instead of on tsx. Loopback only; every child process is stopped on exit or Ctrl-C.
+ * `-- --profile` (a CPU profile of the gateway on scenario 3), `-- --gc` (scenario 3 at a fixed
+ * rate under V8's GC trace, the gateway beside one with other node flags, and B1 twice).
+ * `--compiled` runs the gateway as compiled JavaScript, as the Docker image does, instead of on
+ * tsx. Loopback only; every child process is stopped on exit or Ctrl-C.
  */
 
 const { values: args } = parseArgs({
@@ -124,7 +124,7 @@ async function benchmark(): Promise<void> {
       `Processes: the six simulators in one child process, each gateway in its own (${compiled ? `\`node ${GATEWAY_NODE_FLAGS.join(' ')} bench/.build/src/cli.js start\`, compiled with tsc as \`npm run build\` does` : `\`node ${GATEWAY_NODE_FLAGS.join(' ')} --import tsx src/cli.ts start\``}, node flags as \`npm start\` and the image, NODE_ENV unset, configured only by environment variables), B1 in its own; closed-loop load from the benchmark process, fixed-rate load from a process of its own (\`bench/pacer.ts\`).`,
       'Gateway configuration: every `<NAME>_QUOTA=100000/second` and `<NAME>_CONCURRENCY=64` (out of the way, like the simulators’ own limits), except `PMS_QUOTA=50/second` with the PMS connector’s declared concurrency in scenario 6; `QUERY_MAX_COST=1000000` on the warm gateway for scenario 5. SQLite outbox in a temporary directory, no Redis.',
       'Cache cold (scenarios 2, 3, 6): a second gateway with `CONNECTORS_DIR=bench/cold-connectors` — the same connectors with TTL 0 and a unique parameter on every batch call (see `bench/cold-connectors/_cold.ts`), and requests rotating over 100 different pages, so no two operations share an upstream call and every operation makes the full upstream plan, as B1 does. Cache warm (1, 4, 5, 7, 8): the gateway with the real connectors.',
-      'Closed-loop runs: autocannon, 10 connections at 0 ms, 40 at 10 ms (1 for the large response). Fixed-rate runs (“@ ½ peak”, scenario 6 below quota): open loop, evenly paced, latency from the due time, sent by the pacer process, whose heap is collected before each run (the benchmark process, which holds every result, had a full collection every 1.4 s on average, 328 of 402 in a 9-minute run longer than 5 ms, up to 33 ms). Gateway, B1 and B0 of one scenario take turns run by run; B0’s runs last 3 s, and the half-peak comparison takes five turns instead of three (a 5 s run’s p99 is its 8th slowest answer, set by single stalls anywhere on the machine: two B1 processes side by side differed by up to 35 ms run for run, 1–3 ms in medians of three).',
+      'Closed-loop runs: autocannon, 10 connections at 0 ms, 40 at 10 ms (1 for the large response). Fixed-rate runs (“@ ½ peak”, scenario 6 below quota): open loop, evenly paced, latency from the due time, sent by the pacer process, whose heap is collected before each run (the benchmark process, which holds every result, had a full collection every 1.4 s on average, 328 of 402 in a 9-minute run longer than 5 ms, up to 33 ms). Gateway, B1 and B0 of one scenario take turns run by run; B0’s runs last 3 s, and the half-peak comparison takes five turns instead of three: a 5 s run there holds ~850 answers, so one stall anywhere on the machine sets its p99, and two identical processes measured in turns (`--gc`) land 5–14 ms apart in medians of seven runs.',
       'The simulators’ own vendor rate limits are lifted (they would answer 429 well before the gateway’s limits); scenario 6 checks the gateway’s quota against the PMS simulator’s call log.',
       `B1 answers were ${problems.length ? `NOT identical to the gateway's: ${problems.join('; ')}` : "checked identical to the gateway's (deep equality) before measuring"}.`,
       `Gateway high-water RSS (VmHWM) over the whole run: real connectors ${hwm.warm.toFixed(0)} MB, cold connectors ${hwm.cold.toFixed(0)} MB; B1 ${hwm.b1.toFixed(0)} MB.`,

@@ -169,10 +169,10 @@ export async function coldReads(ctx: ReadContext, latencyMs: number): Promise<Ro
   );
   // Half the gateway's peak, offered evenly to both: the latency a user sees when it is not saturated.
   // The control: B1 spending the gateway's extra CPU per operation in a loop, at the same rate.
-  // A 5 s run at ~150/s holds ~750 answers, so its p99 is its 8th slowest: one stall anywhere on
-  // the machine (a collection in the simulators, a burst of reconnections after an idle spell)
-  // sets it. Two B1 processes measured side by side differed by up to 35 ms run for run, and by
-  // 1–3 ms in the median of three runs (bench/FINDINGS.md, eighth pass): these runs take more turns.
+  // A 5 s run at ~170/s holds ~850 answers, so one stall anywhere on the machine (a collection in
+  // the simulators, a burst of reconnections after an idle spell) sets its p99: two identical
+  // processes measured in turns land 5–14 ms apart in medians of seven runs (bench/FINDINGS.md,
+  // eighth pass). These runs take more turns than the others.
   const rate = Math.max(1, Math.round(nested[0]!.rps.median / 2));
   const extraCpuMs = Math.max(0, (nested[0]!.cpuMsPerOp?.median ?? 0) - (nested[1]!.cpuMsPerOp?.median ?? 0));
   const control = { ...plan(s3, 'B1 + gateway CPU @ ½ gateway peak', onB1, b1Path(`/nested?first=50&cpu_ms=${extraCpuMs.toFixed(2)}`), 3, rate), note: `B1 spinning ${extraCpuMs.toFixed(2)} ms per request: the gateway's CPU per operation minus B1's, from the runs above` };
